@@ -1,0 +1,20 @@
+/* api.h: every request handler, one section per API family (one .c file each). Handlers are thin: they parse
+ * their parameters, call the engine or the store, and render; dispatch and auth ran before them (server.c). */
+#ifndef ORGPULSE_API_API_H
+#define ORGPULSE_API_API_H
+
+#include "http/server.h"
+
+/* orgpulse's own API (api_core.c): health, ingestion, entity reads, stats */
+int api_healthz(http_request *req);
+int api_events_post(http_request *req);
+int api_user_get(http_request *req);
+int api_org_get(http_request *req);
+int api_stats_get(http_request *req);
+
+/* API keys (api_keys.c) */
+int api_keys_create(http_request *req);
+int api_keys_list(http_request *req);
+int api_keys_revoke(http_request *req);
+
+#endif

@@ -1,0 +1,15 @@
+/* render.h: JSON building blocks shared by every family's handlers: times, optional strings, stored JSON texts. */
+#ifndef ORGPULSE_API_RENDER_H
+#define ORGPULSE_API_RENDER_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+/* RFC 3339 with milliseconds, or null when ms == 0 (never). */
+json_t *render_time_ms(int64_t ms);
+/* A string, or null. */
+json_t *render_string_or_null(const char *s);
+/* Parse a stored JSON text (an lww register's value), or return `fallback` (stolen) when unset. */
+json_t *render_json_text(const char *text, json_t *fallback);
+
+#endif

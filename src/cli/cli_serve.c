@@ -1,0 +1,110 @@
+/* cli_serve.c: `orgpulse serve`: open the store, rebuild the index from the event log, serve HTTP until SIGINT or
+ * SIGTERM, then stop accepting, let in-flight requests finish and close the store cleanly. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "engine/index.h"
+#include "http/auth.h"
+#include "http/server.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "util/time.h"
+
+static const char usage[] =
+    "usage: orgpulse serve [--data DIR] [--listen HOST:PORT] [--threads N] [--max-body BYTES] [--public-url URL]\n"
+    "\n"
+    "Serve the HTTP API on the data directory's store.\n"
+    "  --data DIR          data directory (env ORGPULSE_DATA, default ./data)\n"
+    "  --listen HOST:PORT  address to listen on (env ORGPULSE_LISTEN, default 127.0.0.1:8080; port 0 picks one)\n"
+    "  --threads N         HTTP worker threads (env ORGPULSE_THREADS, default: number of CPUs)\n"
+    "  --max-body BYTES    largest request body accepted (env ORGPULSE_MAX_BODY, default 16777216)\n"
+    "  --public-url URL    base URL for links in responses (env ORGPULSE_PUBLIC_URL, default from Host)\n"
+    "  --quiet             no access log (env ORGPULSE_QUIET)\n";
+
+int cli_serve(int argc, char **argv) {
+    cli_opt opts[] = {
+        {"--data", "ORGPULSE_DATA", "./data", 0},
+        {"--listen", "ORGPULSE_LISTEN", "127.0.0.1:8080", 0},
+        {"--threads", "ORGPULSE_THREADS", NULL, 0},
+        {"--max-body", "ORGPULSE_MAX_BODY", "16777216", 0},
+        {"--public-url", "ORGPULSE_PUBLIC_URL", NULL, 0},
+        {"--quiet", "ORGPULSE_QUIET", NULL, 1},
+    };
+    const char *pos[1];
+    int npos;
+    int rc = cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &npos, usage);
+    if (rc) return rc == 1 ? 0 : rc;
+    app a = {0};
+    a.config.data_dir = opts[0].value;
+    a.config.listen = opts[1].value;
+    a.config.public_url = opts[4].value;
+    size_t threads = (size_t)sysconf(_SC_NPROCESSORS_ONLN);
+    if (opts[2].value && cli_parse_size("--threads", opts[2].value, 1, 256, &threads)) return 2;
+    a.config.threads = (unsigned)(threads ? threads : 2);
+    if (cli_parse_size("--max-body", opts[3].value, 1, (size_t)1 << 32, &a.config.max_body)) return 2;
+    if (opts[5].value) log_set_quiet(1);
+
+    int lock = cli_lock_data_dir(a.config.data_dir);
+    if (lock < 0) return 1;
+    char err[512];
+    if (store_open(a.config.data_dir, &a.store, err, sizeof err) != STORE_OK) {
+        log_error("%s", err);
+        return 1;
+    }
+    if (store_project_ensure(a.store, "default", &a.default_project_id) != STORE_OK) {
+        store_close(a.store);
+        return 1;
+    }
+    engine_create(&a.engine);
+    engine_project(a.engine, a.default_project_id, 1);
+    int64_t t0 = time_monotonic_us();
+    uint64_t events = 0;
+    if (engine_rebuild(a.engine, a.store, &events) != STORE_OK) {
+        log_error("could not rebuild the index from the store");
+        engine_free(a.engine);
+        store_close(a.store);
+        return 1;
+    }
+    log_info("index rebuilt from %llu events in %.3f s", (unsigned long long)events,
+             (double)(time_monotonic_us() - t0) / 1e6);
+    keycache_create(a.store, &a.keys);
+
+    /* Signals are taken by sigwait below, never by the worker threads. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    http_server *server;
+    if (http_server_start(&a, &server, err, sizeof err) != 0) {
+        log_error("%s", err);
+        keycache_free(a.keys);
+        engine_free(a.engine);
+        store_close(a.store);
+        return 1;
+    }
+    char host[256];
+    const char *colon = strrchr(a.config.listen, ':');
+    snprintf(host, sizeof host, "%.*s", (int)(colon - a.config.listen), a.config.listen);
+    fprintf(stderr, "orgpulse listening on http://%s:%u (data %s)\n", *host ? host : "0.0.0.0",
+            http_server_port(server), a.config.data_dir);
+    fflush(stderr);
+
+    int sig = 0;
+    sigwait(&stop, &sig);
+    log_info("signal %d: stopping (in-flight requests finish first)", sig);
+    http_server_stop(server);
+    keycache_free(a.keys);
+    engine_free(a.engine);
+    store_close(a.store);
+    close(lock);
+    log_info("stopped cleanly");
+    return 0;
+}

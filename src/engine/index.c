@@ -1,0 +1,623 @@
+/* index.c: building and querying the in-memory index (see index.h for the design notes). */
+#include "engine/index.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/event.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/time.h"
+
+#define GROW(ptr, count, cap)                                                   \
+    do {                                                                        \
+        if ((count) == (cap)) {                                                 \
+            (cap) = (cap) ? (cap) * 2 : 8;                                      \
+            (ptr) = xrealloc((ptr), (size_t)(cap) * sizeof *(ptr));             \
+        }                                                                       \
+    } while (0)
+
+/* ---- versions, registers and histories ---- */
+
+static int version_cmp(version a, version b) {
+    if (a.ts_ms != b.ts_ms) return a.ts_ms < b.ts_ms ? -1 : 1;
+    if (a.tiebreak != b.tiebreak) return a.tiebreak < b.tiebreak ? -1 : 1;
+    return 0;
+}
+
+/* Set the register when v is newer than what it holds. `value` is copied. */
+static void lww_set(lww_text *f, const char *value, version v) {
+    if (f->value && version_cmp(v, f->v) <= 0) return;
+    free(f->value);
+    f->value = xstrdup(value);
+    f->v = v;
+}
+
+/* Set a register from a JSON value: strings raw, anything else as compact JSON text. */
+static void lww_set_json(lww_text *f, json_t *value, int as_json_text, version v) {
+    if (!value) return;
+    if (!as_json_text && json_is_string(value)) {
+        lww_set(f, json_string_value(value), v);
+        return;
+    }
+    char *text = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS);
+    if (text) lww_set(f, text, v);
+    free(text);
+}
+
+static void lww_free(lww_text *f) {
+    free(f->value);
+    f->value = NULL;
+}
+
+static void history_insert(history *h, version v, int kind, uint32_t arg) {
+    GROW(h->items, h->count, h->cap);
+    uint32_t i = h->count;
+    while (i > 0 && version_cmp(h->items[i - 1].v, v) > 0) {
+        h->items[i] = h->items[i - 1];
+        i--;
+    }
+    h->items[i] = (history_entry){.v = v, .kind = kind, .arg = arg};
+    h->count++;
+}
+
+/* ---- interning ---- */
+
+static uint32_t string_table_intern(string_table *t, const char *s) {
+    uint32_t id;
+    size_t len = strlen(s);
+    if (strmap_get(&t->map, s, len, &id) == 0) return id;
+    GROW(t->items, t->count, t->cap);
+    id = t->count++;
+    t->items[id] = xstrdup(s);
+    strmap_put(&t->map, t->items[id], len, id);
+    return id;
+}
+
+static void string_table_free(string_table *t) {
+    for (uint32_t i = 0; i < t->count; i++) free(t->items[i]);
+    free(t->items);
+    strmap_free(&t->map);
+}
+
+static uint32_t intern_user(project_index *p, const char *id, int64_t ts) {
+    uint32_t idx;
+    size_t len = strlen(id);
+    if (strmap_get(&p->user_ids, id, len, &idx) == 0) {
+        if (ts < p->users[idx].first_seen_ms) p->users[idx].first_seen_ms = ts;
+        return idx;
+    }
+    GROW(p->users, p->nusers, p->cap_users);
+    idx = p->nusers++;
+    user_rec *u = &p->users[idx];
+    memset(u, 0, sizeof *u);
+    u->id = xstrdup(id);
+    u->first_seen_ms = ts;
+    u->team = INDEX_NONE;
+    strmap_put(&p->user_ids, u->id, len, idx);
+    return idx;
+}
+
+static uint32_t intern_org(project_index *p, const char *id, int64_t ts) {
+    uint32_t idx;
+    size_t len = strlen(id);
+    if (strmap_get(&p->org_ids, id, len, &idx) == 0) {
+        if (ts < p->orgs[idx].first_seen_ms) p->orgs[idx].first_seen_ms = ts;
+        return idx;
+    }
+    GROW(p->orgs, p->norgs, p->cap_orgs);
+    idx = p->norgs++;
+    org_rec *o = &p->orgs[idx];
+    memset(o, 0, sizeof *o);
+    o->id = xstrdup(id);
+    o->first_seen_ms = ts;
+    strmap_put(&p->org_ids, o->id, len, idx);
+    return idx;
+}
+
+static uint32_t intern_team(project_index *p, const char *id, int64_t ts) {
+    uint32_t idx;
+    size_t len = strlen(id);
+    if (strmap_get(&p->team_ids, id, len, &idx) == 0) {
+        if (ts < p->teams[idx].first_seen_ms) p->teams[idx].first_seen_ms = ts;
+        return idx;
+    }
+    GROW(p->teams, p->nteams, p->cap_teams);
+    idx = p->nteams++;
+    team_rec *t = &p->teams[idx];
+    memset(t, 0, sizeof *t);
+    t->id = xstrdup(id);
+    t->org = INDEX_NONE;
+    t->first_seen_ms = ts;
+    strmap_put(&p->team_ids, t->id, len, idx);
+    return idx;
+}
+
+static uint32_t membership_get(project_index *p, uint32_t org, uint32_t user) {
+    user_rec *u = &p->users[user];
+    for (uint32_t i = 0; i < u->nmemberships; i++)
+        if (p->memberships[u->memberships[i]].org == org) return u->memberships[i];
+    GROW(p->memberships, p->nmemberships, p->cap_memberships);
+    uint32_t idx = p->nmemberships++;
+    membership_rec *m = &p->memberships[idx];
+    memset(m, 0, sizeof *m);
+    m->org = org, m->user = user;
+    GROW(u->memberships, u->nmemberships, u->cap_memberships);
+    u->memberships[u->nmemberships++] = idx;
+    org_rec *o = &p->orgs[org];
+    GROW(o->memberships, o->nmemberships, o->cap_memberships);
+    o->memberships[o->nmemberships++] = idx;
+    return idx;
+}
+
+/* ---- derived state ---- */
+
+static void user_derive_status(user_rec *u) {
+    u->deleted = 0, u->deactivated = 0, u->deactivated_ms = 0;
+    for (uint32_t i = 0; i < u->status.count; i++) {
+        const history_entry *h = &u->status.items[i];
+        switch (h->kind) {
+        case STATUS_CREATED: u->deleted = 0; break;
+        case STATUS_DELETED: u->deleted = 1; break;
+        case STATUS_DEACTIVATED:
+            if (!u->deactivated) u->deactivated_ms = h->v.ts_ms;
+            u->deactivated = 1;
+            break;
+        case STATUS_REACTIVATED: u->deactivated = 0, u->deactivated_ms = 0; break;
+        }
+    }
+}
+
+static void user_derive_team(user_rec *u) {
+    u->team = INDEX_NONE;
+    for (uint32_t i = 0; i < u->teams.count; i++) {
+        const history_entry *h = &u->teams.items[i];
+        if (h->kind == TEAM_JOINED)
+            u->team = h->arg;
+        else if (u->team == h->arg)
+            u->team = INDEX_NONE;
+    }
+}
+
+static void membership_derive(membership_rec *m) {
+    m->active = 0, m->added_ms = 0;
+    for (uint32_t i = 0; i < m->log.count; i++) {
+        const history_entry *h = &m->log.items[i];
+        switch (h->kind) {
+        case MEMBER_ADDED:
+            if (!m->active) m->added_ms = h->v.ts_ms;
+            m->active = 1;
+            m->role = h->arg;
+            break;
+        case MEMBER_REMOVED: m->active = 0; break;
+        case MEMBER_ROLE_CHANGED: m->role = h->arg; break;
+        }
+    }
+}
+
+static int status_deleted(const history *h) {
+    int deleted = 0;
+    for (uint32_t i = 0; i < h->count; i++) {
+        if (h->items[i].kind == STATUS_CREATED) deleted = 0;
+        if (h->items[i].kind == STATUS_DELETED) deleted = 1;
+    }
+    return deleted;
+}
+
+/* ---- bitmaps ---- */
+
+static void series_add(bitmap_series *s, int32_t slot, uint32_t value) {
+    if (slot < 0) return;
+    if (slot >= s->count) {
+        int32_t ncount = s->count ? s->count : 1024;
+        while (ncount <= slot) ncount *= 2;
+        s->items = xrealloc(s->items, (size_t)ncount * sizeof *s->items);
+        memset(s->items + s->count, 0, (size_t)(ncount - s->count) * sizeof *s->items);
+        s->count = ncount;
+    }
+    if (!s->items[slot]) s->items[slot] = roaring_bitmap_create();
+    roaring_bitmap_add(s->items[slot], value);
+}
+
+static const roaring_bitmap_t *series_get(const bitmap_series *s, int32_t slot) {
+    return slot >= 0 && slot < s->count ? s->items[slot] : NULL;
+}
+
+static void series_free(bitmap_series *s) {
+    for (int32_t i = 0; i < s->count; i++)
+        if (s->items[i]) roaring_bitmap_free(s->items[i]);
+    free(s->items);
+    s->items = NULL, s->count = 0;
+}
+
+/* ---- usage counters ---- */
+
+static uint64_t usage_hash(const usage_key *k) {
+    uint64_t h = (uint64_t)(uint32_t)k->day * 0x9E3779B97F4A7C15ULL;
+    h ^= ((uint64_t)k->user << 32 | k->org) * 0xC2B2AE3D27D4EB4FULL;
+    h ^= ((uint64_t)k->team << 32 | (uint64_t)k->feature << 16 | k->metric) * 0x165667B19E3779F9ULL;
+    h ^= h >> 29;
+    return h;
+}
+
+static int usage_key_eq(const usage_key *a, const usage_key *b) {
+    return a->day == b->day && a->user == b->user && a->org == b->org && a->team == b->team &&
+           a->feature == b->feature && a->metric == b->metric;
+}
+
+static usage_slot *usage_find(usage_slot *slots, size_t cap, const usage_key *k) {
+    size_t i = usage_hash(k) & (cap - 1);
+    while (slots[i].used && !usage_key_eq(&slots[i].key, k)) i = (i + 1) & (cap - 1);
+    return &slots[i];
+}
+
+static void usage_add(project_index *p, const usage_key *k, double value) {
+    if ((p->usage_count + 1) * 4 > p->usage_cap * 3) {
+        size_t ncap = p->usage_cap ? p->usage_cap * 2 : 1024;
+        usage_slot *ns = xcalloc(ncap, sizeof *ns);
+        for (size_t i = 0; i < p->usage_cap; i++)
+            if (p->usage[i].used) *usage_find(ns, ncap, &p->usage[i].key) = p->usage[i];
+        free(p->usage);
+        p->usage = ns, p->usage_cap = ncap;
+    }
+    usage_slot *s = usage_find(p->usage, p->usage_cap, k);
+    if (!s->used) {
+        s->used = 1, s->key = *k, s->value = 0;
+        p->usage_count++;
+    }
+    s->value += value;
+}
+
+/* ---- engine ---- */
+
+int engine_create(engine **out) {
+    engine *e = xcalloc(1, sizeof *e);
+    pthread_mutex_init(&e->projects_lock, NULL);
+    pthread_mutex_init(&e->ingest_lock, NULL);
+    *out = e;
+    return 0;
+}
+
+static void project_free(project_index *p) {
+    for (uint32_t i = 0; i < p->nusers; i++) {
+        user_rec *u = &p->users[i];
+        free(u->id);
+        lww_free(&u->email), lww_free(&u->username), lww_free(&u->first_name), lww_free(&u->last_name);
+        lww_free(&u->role), lww_free(&u->verified), lww_free(&u->properties), lww_free(&u->signup_query_parameters);
+        free(u->status.items), free(u->teams.items), free(u->memberships);
+    }
+    for (uint32_t i = 0; i < p->norgs; i++) {
+        org_rec *o = &p->orgs[i];
+        free(o->id);
+        lww_free(&o->name), lww_free(&o->slug), lww_free(&o->domains), lww_free(&o->metadata), lww_free(&o->settings);
+        free(o->status.items), free(o->memberships), free(o->teams);
+    }
+    for (uint32_t i = 0; i < p->nteams; i++) {
+        team_rec *t = &p->teams[i];
+        free(t->id);
+        lww_free(&t->name), lww_free(&t->is_default);
+        free(t->status.items);
+    }
+    for (uint32_t i = 0; i < p->nmemberships; i++) free(p->memberships[i].log.items);
+    for (uint32_t i = 0; i < p->ninvites; i++) free(p->invites[i].email_lower), free(p->invites[i].invite_id);
+    free(p->users), free(p->orgs), free(p->teams), free(p->memberships), free(p->invites), free(p->usage);
+    strmap_free(&p->user_ids), strmap_free(&p->org_ids), strmap_free(&p->team_ids);
+    string_table_free(&p->roles), string_table_free(&p->features), string_table_free(&p->metrics);
+    series_free(&p->day_users), series_free(&p->day_orgs), series_free(&p->hour_users);
+    pthread_rwlock_destroy(&p->lock);
+    free(p);
+}
+
+void engine_free(engine *e) {
+    if (!e) return;
+    for (size_t i = 0; i < e->nprojects; i++) project_free(e->projects[i]);
+    free(e->projects);
+    pthread_mutex_destroy(&e->projects_lock);
+    pthread_mutex_destroy(&e->ingest_lock);
+    free(e);
+}
+
+project_index *engine_project(engine *e, int64_t project_id, int create) {
+    pthread_mutex_lock(&e->projects_lock);
+    project_index *found = NULL;
+    for (size_t i = 0; i < e->nprojects && !found; i++)
+        if (e->projects[i]->project_id == project_id) found = e->projects[i];
+    if (!found && create) {
+        found = xcalloc(1, sizeof *found);
+        found->project_id = project_id;
+        pthread_rwlock_init(&found->lock, NULL);
+        string_table_intern(&found->roles, "Member");
+        string_table_intern(&found->features, "");
+        e->projects = xrealloc(e->projects, (e->nprojects + 1) * sizeof *e->projects);
+        e->projects[e->nprojects++] = found;
+    }
+    pthread_mutex_unlock(&e->projects_lock);
+    return found;
+}
+
+static const char *jstr(json_t *obj, const char *key) {
+    json_t *v = json_object_get(obj, key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static void apply_user_fields(user_rec *u, json_t *j, version v) {
+    lww_set_json(&u->email, json_object_get(j, "email"), 0, v);
+    lww_set_json(&u->username, json_object_get(j, "username"), 0, v);
+    lww_set_json(&u->first_name, json_object_get(j, "first_name"), 0, v);
+    lww_set_json(&u->last_name, json_object_get(j, "last_name"), 0, v);
+    lww_set_json(&u->role, json_object_get(j, "role"), 0, v);
+    lww_set_json(&u->verified, json_object_get(j, "verified"), 1, v);
+    lww_set_json(&u->properties, json_object_get(j, "properties"), 1, v);
+    lww_set_json(&u->signup_query_parameters, json_object_get(j, "signup_query_parameters"), 1, v);
+}
+
+static void apply_org_fields(org_rec *o, json_t *j, version v) {
+    lww_set_json(&o->name, json_object_get(j, "name"), 0, v);
+    lww_set_json(&o->slug, json_object_get(j, "slug"), 0, v);
+    lww_set_json(&o->domains, json_object_get(j, "domains"), 1, v);
+    lww_set_json(&o->metadata, json_object_get(j, "metadata"), 1, v);
+    lww_set_json(&o->settings, json_object_get(j, "settings"), 1, v);
+}
+
+static void apply_activity(project_index *p, uint32_t user, uint32_t org, int64_t ts) {
+    user_rec *u = &p->users[user];
+    if (!u->first_active_ms || ts < u->first_active_ms) u->first_active_ms = ts;
+    if (ts > u->last_active_ms) u->last_active_ms = ts;
+    int32_t day = time_day_of(ts);
+    series_add(&p->day_users, day, user);
+    series_add(&p->hour_users, (int32_t)(ts / 3600000), user);
+    if (org != INDEX_NONE) series_add(&p->day_orgs, day, org);
+}
+
+static void apply_usage(project_index *p, json_t *j, uint32_t user, uint32_t org, uint32_t team, int64_t ts) {
+    const char *feature = jstr(j, "feature");
+    usage_key k = {
+        .day = time_day_of(ts),
+        .user = user,
+        .org = org,
+        .team = team,
+        .feature = (uint16_t)string_table_intern(&p->features, feature ? feature : ""),
+    };
+    const char *name;
+    json_t *val;
+    json_object_foreach(json_object_get(j, "metrics"), name, val) {
+        k.metric = (uint16_t)string_table_intern(&p->metrics, name);
+        usage_add(p, &k, json_number_value(val));
+    }
+}
+
+static char *lowercase_dup(const char *s) {
+    char *d = xstrdup(s);
+    for (char *c = d; *c; c++) *c = (char)tolower((unsigned char)*c);
+    return d;
+}
+
+int engine_apply(engine *e, const store_event *ev, json_t *json) {
+    project_index *p = engine_project(e, ev->project_id, 1);
+    json_t *parsed = NULL;
+    int needs_json = ev->type != EV_ACTIVITY && ev->type != EV_USER_DEACTIVATED && ev->type != EV_USER_REACTIVATED &&
+                     ev->type != EV_USER_DELETED && ev->type != EV_ORG_DELETED && ev->type != EV_TEAM_DELETED &&
+                     ev->type != EV_MEMBER_REMOVED && ev->type != EV_TEAM_MEMBER_ADDED &&
+                     ev->type != EV_TEAM_MEMBER_REMOVED;
+    if (!json && needs_json) {
+        json_error_t jerr;
+        if (!ev->body || !(parsed = json_loads(ev->body, 0, &jerr))) {
+            log_error("index: event %lld has an unreadable body", (long long)ev->seq);
+            return -1;
+        }
+        json = parsed;
+    }
+    const int64_t ts = ev->ts_ms;
+    version v = {ts, ev->body ? strmap_hash(ev->body, strlen(ev->body)) : 0};
+    uint32_t user = ev->user_id ? intern_user(p, ev->user_id, ts) : INDEX_NONE;
+    uint32_t org = ev->org_id ? intern_org(p, ev->org_id, ts) : INDEX_NONE;
+    uint32_t team = ev->team_id ? intern_team(p, ev->team_id, ts) : INDEX_NONE;
+
+    switch ((event_type)ev->type) {
+    case EV_USER_CREATED: {
+        user_rec *u = &p->users[user];
+        if (!u->created_ms || ts < u->created_ms) u->created_ms = ts;
+        if (ts > u->updated_ms) u->updated_ms = ts;
+        apply_user_fields(u, json, v);
+        history_insert(&u->status, v, STATUS_CREATED, 0);
+        user_derive_status(u);
+        break;
+    }
+    case EV_USER_UPDATED: {
+        user_rec *u = &p->users[user];
+        if (ts > u->updated_ms) u->updated_ms = ts;
+        apply_user_fields(u, json, v);
+        break;
+    }
+    case EV_USER_DEACTIVATED:
+    case EV_USER_REACTIVATED:
+    case EV_USER_DELETED: {
+        user_rec *u = &p->users[user];
+        int kind = ev->type == EV_USER_DELETED ? STATUS_DELETED
+                   : ev->type == EV_USER_DEACTIVATED ? STATUS_DEACTIVATED
+                                                     : STATUS_REACTIVATED;
+        if (ts > u->updated_ms) u->updated_ms = ts;
+        history_insert(&u->status, v, kind, 0);
+        user_derive_status(u);
+        break;
+    }
+    case EV_ORG_CREATED:
+    case EV_ORG_UPDATED: {
+        org_rec *o = &p->orgs[org];
+        if (ev->type == EV_ORG_CREATED) {
+            if (!o->created_ms || ts < o->created_ms) o->created_ms = ts;
+            history_insert(&o->status, v, STATUS_CREATED, 0);
+            o->deleted = (unsigned)status_deleted(&o->status);
+        }
+        if (ts > o->updated_ms) o->updated_ms = ts;
+        apply_org_fields(o, json, v);
+        break;
+    }
+    case EV_ORG_DELETED: {
+        org_rec *o = &p->orgs[org];
+        history_insert(&o->status, v, STATUS_DELETED, 0);
+        o->deleted = (unsigned)status_deleted(&o->status);
+        if (ts > o->updated_ms) o->updated_ms = ts;
+        break;
+    }
+    case EV_MEMBER_ADDED:
+    case EV_MEMBER_REMOVED:
+    case EV_MEMBER_ROLE_CHANGED: {
+        uint32_t midx = membership_get(p, org, user); /* may move p->memberships */
+        membership_rec *m = &p->memberships[midx];
+        const char *role = ev->type == EV_MEMBER_REMOVED ? NULL : jstr(json, "role");
+        int kind = ev->type == EV_MEMBER_ADDED ? MEMBER_ADDED
+                   : ev->type == EV_MEMBER_REMOVED ? MEMBER_REMOVED
+                                                   : MEMBER_ROLE_CHANGED;
+        history_insert(&m->log, v, kind, string_table_intern(&p->roles, role ? role : "Member"));
+        membership_derive(m);
+        break;
+    }
+    case EV_TEAM_CREATED: {
+        team_rec *t = &p->teams[team];
+        if (t->org == INDEX_NONE) {
+            t->org = org;
+            org_rec *o = &p->orgs[org];
+            GROW(o->teams, o->nteams, o->cap_teams);
+            o->teams[o->nteams++] = team;
+        }
+        if (!t->created_ms || ts < t->created_ms) t->created_ms = ts;
+        lww_set_json(&t->name, json_object_get(json, "name"), 0, v);
+        lww_set_json(&t->is_default, json_object_get(json, "is_default"), 1, v);
+        history_insert(&t->status, v, STATUS_CREATED, 0);
+        t->deleted = (unsigned)status_deleted(&t->status);
+        break;
+    }
+    case EV_TEAM_DELETED: {
+        team_rec *t = &p->teams[team];
+        history_insert(&t->status, v, STATUS_DELETED, 0);
+        t->deleted = (unsigned)status_deleted(&t->status);
+        break;
+    }
+    case EV_TEAM_MEMBER_ADDED:
+    case EV_TEAM_MEMBER_REMOVED: {
+        user_rec *u = &p->users[user];
+        history_insert(&u->teams, v, ev->type == EV_TEAM_MEMBER_ADDED ? TEAM_JOINED : TEAM_LEFT, team);
+        user_derive_team(u);
+        break;
+    }
+    case EV_INVITE_SENT:
+    case EV_INVITE_ACCEPTED:
+    case EV_INVITE_REVOKED: {
+        GROW(p->invites, p->ninvites, p->cap_invites);
+        invite_rec *r = &p->invites[p->ninvites++];
+        const char *inviter = jstr(json, "inviter_user_id");
+        const char *invite_id = jstr(json, "invite_id");
+        const char *role = jstr(json, "role");
+        r->v = v;
+        r->kind = ev->type;
+        r->org = org;
+        r->user = user;
+        r->team = team;
+        r->inviter = inviter ? intern_user(p, inviter, ts) : INDEX_NONE;
+        r->email_lower = lowercase_dup(jstr(json, "email"));
+        r->invite_id = invite_id ? xstrdup(invite_id) : NULL;
+        r->role = string_table_intern(&p->roles, role ? role : "Member");
+        break;
+    }
+    case EV_ACTIVITY: apply_activity(p, user, org, ts); break;
+    case EV_USAGE:
+        apply_activity(p, user, org, ts);
+        apply_usage(p, json, user, org, team, ts);
+        break;
+    case EV__COUNT: break;
+    }
+    p->events++;
+    if (ev->type >= 0 && ev->type < 32) p->events_by_type[ev->type]++;
+    json_decref(parsed);
+    return 0;
+}
+
+typedef struct rebuild_ctx {
+    engine *e;
+    uint64_t count;
+} rebuild_ctx;
+
+static int rebuild_one(void *ctx, const store_event *ev) {
+    rebuild_ctx *r = ctx;
+    if (ev->type < 0 || ev->type >= EV__COUNT) return 0;
+    if (engine_apply(r->e, ev, NULL) == 0) r->count++;
+    return 0;
+}
+
+int engine_rebuild(engine *e, store *s, uint64_t *out_events) {
+    rebuild_ctx r = {e, 0};
+    int rc = store_events_scan(s, 0, rebuild_one, &r);
+    if (out_events) *out_events = r.count;
+    return rc;
+}
+
+int engine_user_find(const project_index *p, const char *id, uint32_t *out) {
+    return strmap_get(&p->user_ids, id, strlen(id), out);
+}
+
+int engine_org_find(const project_index *p, const char *id, uint32_t *out) {
+    return strmap_get(&p->org_ids, id, strlen(id), out);
+}
+
+uint64_t engine_active_users_on_day(const project_index *p, int32_t day) {
+    const roaring_bitmap_t *b = series_get(&p->day_users, day);
+    return b ? roaring_bitmap_get_cardinality(b) : 0;
+}
+
+uint64_t engine_active_orgs_on_day(const project_index *p, int32_t day) {
+    const roaring_bitmap_t *users = series_get(&p->day_users, day);
+    const roaring_bitmap_t *named = series_get(&p->day_orgs, day);
+    if (!users && !named) return 0;
+    /* Activity of an org: an event naming it, or by a user who was a member of it that day. */
+    roaring_bitmap_t *orgs = named ? roaring_bitmap_copy(named) : roaring_bitmap_create();
+    if (users) {
+        int64_t day_start = (int64_t)day * TIME_MS_PER_DAY, day_end = day_start + TIME_MS_PER_DAY;
+        roaring_uint32_iterator_t *it = roaring_create_iterator(users);
+        for (; it->has_value; roaring_advance_uint32_iterator(it)) {
+            const user_rec *u = &p->users[it->current_value];
+            for (uint32_t i = 0; i < u->nmemberships; i++) {
+                const membership_rec *m = &p->memberships[u->memberships[i]];
+                int member_at_start = 0, joined_that_day = 0;
+                for (uint32_t k = 0; k < m->log.count && m->log.items[k].v.ts_ms < day_end; k++) {
+                    const history_entry *h = &m->log.items[k];
+                    if (h->v.ts_ms >= day_start)
+                        joined_that_day |= h->kind == MEMBER_ADDED;
+                    else if (h->kind != MEMBER_ROLE_CHANGED)
+                        member_at_start = h->kind == MEMBER_ADDED;
+                }
+                if (member_at_start || joined_that_day) roaring_bitmap_add(orgs, m->org);
+            }
+        }
+        roaring_free_uint32_iterator(it);
+    }
+    uint64_t n = 0;
+    roaring_uint32_iterator_t *it = roaring_create_iterator(orgs);
+    for (; it->has_value; roaring_advance_uint32_iterator(it))
+        if (!p->orgs[it->current_value].deleted) n++;
+    roaring_free_uint32_iterator(it);
+    roaring_bitmap_free(orgs);
+    return n;
+}
+
+void engine_count(const project_index *p, engine_counts *out) {
+    memset(out, 0, sizeof *out);
+    for (uint32_t i = 0; i < p->nusers; i++) {
+        if (p->users[i].deleted) continue;
+        out->users++;
+        if (p->users[i].deactivated) out->users_deactivated++;
+    }
+    for (uint32_t i = 0; i < p->norgs; i++) out->orgs += !p->orgs[i].deleted;
+    for (uint32_t i = 0; i < p->nteams; i++) out->teams += !p->teams[i].deleted && p->teams[i].org != INDEX_NONE;
+    for (uint32_t i = 0; i < p->nmemberships; i++) {
+        const membership_rec *m = &p->memberships[i];
+        out->memberships += m->active && !p->users[m->user].deleted && !p->orgs[m->org].deleted;
+    }
+    out->invitations_sent = p->events_by_type[EV_INVITE_SENT];
+    out->events = p->events;
+}
+
+const char *engine_role_name(const project_index *p, uint32_t role) {
+    return role < p->roles.count ? p->roles.items[role] : "Member";
+}

@@ -1,0 +1,202 @@
+/* index.h: the in-memory index of one orgpulse process: for every project, its users, orgs, memberships with their
+ * history, teams, invitations, per-UTC-day and per-hour CRoaring bitmaps of who was active, and per-day usage
+ * counters. It is rebuilt from the store's event log at start and updated after every accepted batch.
+ *
+ * Design notes
+ * (1) Order independence. Ingesting a set of events gives the same index whatever their arrival order:
+ *     - each entity field is a last-writer-wins register versioned by (event timestamp, tiebreak), where the
+ *       tiebreak is a hash of the event's canonical JSON, so equal timestamps resolve the same way everywhere;
+ *     - histories (status changes, memberships, team moves) are kept sorted by that version and the current state is
+ *       derived by walking them;
+ *     - activity and usage are commutative (bitmap unions, sums, min/max).
+ * (2) Dense ids. Users, orgs and teams are interned into dense uint32 indexes, which are the bitmap positions.
+ * (3) Concurrency. Each project has a rwlock: readers (API requests) share it, the writer (ingest, one at a time
+ *     through engine_ingest_batch's mutex) takes it exclusively only while applying an already-stored batch. */
+#ifndef ORGPULSE_ENGINE_INDEX_H
+#define ORGPULSE_ENGINE_INDEX_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <roaring/roaring.h>
+#include <stdint.h>
+
+#include "store/store.h"
+#include "util/strmap.h"
+
+#define INDEX_NONE UINT32_MAX
+
+/* The version of a fact: its event time, then a content hash for equal times. */
+typedef struct version {
+    int64_t ts_ms;
+    uint64_t tiebreak;
+} version;
+
+/* A last-writer-wins string field (value NULL = unset). */
+typedef struct lww_text {
+    char *value;
+    version v;
+} lww_text;
+
+/* One entry of a sorted history. `kind` and `arg` depend on the history. */
+typedef struct history_entry {
+    version v;
+    int kind;
+    uint32_t arg; /* role id, team index... */
+} history_entry;
+
+typedef struct history {
+    history_entry *items;
+    uint32_t count, cap;
+} history;
+
+enum { STATUS_CREATED, STATUS_DELETED, STATUS_DEACTIVATED, STATUS_REACTIVATED };
+enum { MEMBER_ADDED, MEMBER_REMOVED, MEMBER_ROLE_CHANGED };
+enum { TEAM_JOINED, TEAM_LEFT };
+
+typedef struct user_rec {
+    char *id;
+    lww_text email, username, first_name, last_name, role, verified, properties, signup_query_parameters;
+    int64_t first_seen_ms;  /* earliest event naming the user */
+    int64_t created_ms;     /* earliest user.created, or 0 */
+    int64_t updated_ms;     /* latest user.created / user.updated */
+    int64_t first_active_ms; /* 0 = never active */
+    int64_t last_active_ms;
+    history status;      /* STATUS_* */
+    history teams;       /* TEAM_JOINED / TEAM_LEFT with arg = team index */
+    uint32_t *memberships; /* indexes into project_index.memberships */
+    uint32_t nmemberships, cap_memberships;
+    /* derived from the histories */
+    unsigned deleted : 1, deactivated : 1;
+    int64_t deactivated_ms; /* start of the current deactivation */
+    uint32_t team;          /* current team or INDEX_NONE */
+} user_rec;
+
+typedef struct org_rec {
+    char *id;
+    lww_text name, slug, domains, metadata, settings; /* JSON texts except name and slug */
+    int64_t first_seen_ms, created_ms, updated_ms;
+    history status; /* STATUS_CREATED / STATUS_DELETED */
+    uint32_t *memberships;
+    uint32_t nmemberships, cap_memberships;
+    uint32_t *teams;
+    uint32_t nteams, cap_teams;
+    unsigned deleted : 1;
+} org_rec;
+
+typedef struct membership_rec {
+    uint32_t org, user;
+    history log; /* MEMBER_* with arg = role id */
+    /* derived */
+    unsigned active : 1;
+    uint32_t role;     /* role id */
+    int64_t added_ms;  /* start of the current membership */
+} membership_rec;
+
+typedef struct team_rec {
+    char *id;
+    uint32_t org; /* INDEX_NONE until team.created names it */
+    lww_text name, is_default;
+    int64_t first_seen_ms, created_ms;
+    history status;
+    unsigned deleted : 1;
+} team_rec;
+
+typedef struct invite_rec {
+    version v;
+    int kind; /* EV_INVITE_SENT / _ACCEPTED / _REVOKED */
+    uint32_t org, inviter, team, user; /* INDEX_NONE when absent */
+    char *email_lower;
+    char *invite_id;
+    uint32_t role;
+} invite_rec;
+
+/* Usage counters: one value per (day, user, org, team, feature, metric); org/team INDEX_NONE when the event gave none. */
+typedef struct usage_key {
+    int32_t day;
+    uint32_t user, org, team;
+    uint16_t feature, metric;
+} usage_key;
+
+typedef struct usage_slot {
+    usage_key key;
+    double value;
+    int used;
+} usage_slot;
+
+/* A growable table of bitmaps indexed by day number (or hour number). */
+typedef struct bitmap_series {
+    roaring_bitmap_t **items;
+    int32_t count; /* slots allocated: indexes 0..count-1 */
+} bitmap_series;
+
+/* Interned short strings (roles, features, metrics). */
+typedef struct string_table {
+    char **items;
+    uint32_t count, cap;
+    strmap map;
+} string_table;
+
+typedef struct project_index {
+    int64_t project_id;
+    pthread_rwlock_t lock;
+    user_rec *users;
+    uint32_t nusers, cap_users;
+    strmap user_ids;
+    org_rec *orgs;
+    uint32_t norgs, cap_orgs;
+    strmap org_ids;
+    team_rec *teams;
+    uint32_t nteams, cap_teams;
+    strmap team_ids;
+    membership_rec *memberships;
+    uint32_t nmemberships, cap_memberships;
+    invite_rec *invites;
+    uint32_t ninvites, cap_invites;
+    string_table roles, features, metrics;
+    bitmap_series day_users;  /* day -> users active that day */
+    bitmap_series day_orgs;   /* day -> orgs named by an activity/usage event that day */
+    bitmap_series hour_users; /* hour since epoch -> users active in that hour */
+    usage_slot *usage;
+    size_t usage_count, usage_cap;
+    uint64_t events; /* events applied */
+    uint64_t events_by_type[32];
+} project_index;
+
+typedef struct engine {
+    project_index **projects;
+    size_t nprojects;
+    pthread_mutex_t projects_lock; /* guards the projects array */
+    pthread_mutex_t ingest_lock;   /* one writer at a time: store append + apply */
+} engine;
+
+int engine_create(engine **out);
+void engine_free(engine *e);
+
+/* The project's index, created empty when `create` and missing; NULL otherwise. The pointer stays valid until
+ * engine_free. */
+project_index *engine_project(engine *e, int64_t project_id, int create);
+
+/* Apply one stored event to its project's index. `json` is the parsed event, or NULL (the body is then parsed
+ * when the type needs it). The caller holds the project's write lock (or is single-threaded, as in rebuild). */
+int engine_apply(engine *e, const store_event *ev, json_t *json);
+
+/* Rebuild every project's index from the store's event log. Returns 0 or a store error. */
+int engine_rebuild(engine *e, store *s, uint64_t *out_events);
+
+/* Look-ups (caller holds the read lock). Return 0 and set *out, or -1. */
+int engine_user_find(const project_index *p, const char *id, uint32_t *out);
+int engine_org_find(const project_index *p, const char *id, uint32_t *out);
+
+/* Users active on `day` (distinct), or 0. */
+uint64_t engine_active_users_on_day(const project_index *p, int32_t day);
+uint64_t engine_active_orgs_on_day(const project_index *p, int32_t day);
+
+/* Counts for /v1/stats. */
+typedef struct engine_counts {
+    uint64_t users, users_deactivated, orgs, memberships, teams, invitations_sent, events;
+} engine_counts;
+void engine_count(const project_index *p, engine_counts *out);
+
+const char *engine_role_name(const project_index *p, uint32_t role);
+
+#endif

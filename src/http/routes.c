@@ -1,0 +1,93 @@
+/* routes.c: the route table (see routes.h) and path matching. Add an endpoint here and nowhere else. */
+#include "http/routes.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "util/buf.h"
+
+/* clang-format off */
+const route route_table[] = {
+    /* method   pattern                 handler           scope              family           flags */
+    {"GET",    "/healthz",              api_healthz,      NULL,              FAMILY_ORGPULSE, 0},
+    {"POST",   "/v1/events",            api_events_post,  "events:write",    FAMILY_ORGPULSE, ROUTE_BODY_EVENTS},
+    {"GET",    "/v1/users/{id}",        api_user_get,     "users:read",      FAMILY_ORGPULSE, 0},
+    {"GET",    "/v1/orgs/{id}",         api_org_get,      "organization:read", FAMILY_ORGPULSE, 0},
+    {"GET",    "/v1/stats",             api_stats_get,    "users:read",      FAMILY_ORGPULSE, 0},
+    {"POST",   "/v1/api_keys",          api_keys_create,  "admin",           FAMILY_ORGPULSE, ROUTE_BODY_JSON},
+    {"GET",    "/v1/api_keys",          api_keys_list,    "admin",           FAMILY_ORGPULSE, 0},
+    {"DELETE", "/v1/api_keys/{id}",     api_keys_revoke,  "admin",           FAMILY_ORGPULSE, 0},
+};
+/* clang-format on */
+const int route_count = (int)(sizeof route_table / sizeof route_table[0]);
+
+/* Match one pattern against a path; on success copies parameters. */
+static int pattern_match(const route *r, const char *path, char **params, int *nparams) {
+    const char *p = r->pattern, *s = path;
+    int n = 0;
+    char *found[HTTP_MAX_PARAMS];
+    while (*p && *s) {
+        if (*p == '{') {
+            const char *pend = strchr(p, '}');
+            const char *send = strchr(s, '/');
+            if (!send) send = s + strlen(s);
+            if (send == s || n == HTTP_MAX_PARAMS) goto no;
+            found[n++] = xstrndup(s, (size_t)(send - s));
+            p = pend + 1;
+            s = send;
+        } else if (*p == *s) {
+            p++, s++;
+        } else {
+            goto no;
+        }
+    }
+    if (*p == 0 && (*s == 0 || ((r->flags & ROUTE_SLASH_OPTIONAL) && strcmp(s, "/") == 0))) {
+        for (int i = 0; i < n; i++) params[i] = found[i];
+        *nparams = n;
+        return 1;
+    }
+no:
+    for (int i = 0; i < n; i++) free(found[i]);
+    return 0;
+}
+
+route_match_result route_match(const char *method, const char *path, const route **out, char **params, int *nparams,
+                               char *allow, size_t allow_len) {
+    *nparams = 0;
+    const route *other = NULL;
+    buf methods;
+    buf_init(&methods);
+    for (int i = 0; i < route_count; i++) {
+        const route *r = &route_table[i];
+        char *tmp[HTTP_MAX_PARAMS];
+        int ntmp = 0;
+        if (!pattern_match(r, path, tmp, &ntmp)) continue;
+        if (strcmp(r->method, method) == 0) {
+            for (int k = 0; k < ntmp; k++) params[k] = tmp[k];
+            *nparams = ntmp;
+            *out = r;
+            buf_free(&methods);
+            return ROUTE_FOUND;
+        }
+        for (int k = 0; k < ntmp; k++) free(tmp[k]);
+        if (!strstr(buf_cstr(&methods), r->method)) {
+            if (methods.len) buf_append_str(&methods, ", ");
+            buf_append_str(&methods, r->method);
+        }
+        other = r;
+    }
+    if (!other) {
+        buf_free(&methods);
+        return ROUTE_NOT_FOUND;
+    }
+    snprintf(allow, allow_len, "%s", buf_cstr(&methods));
+    buf_free(&methods);
+    *out = other;
+    return ROUTE_METHOD_NOT_ALLOWED;
+}
+
+err_family route_family_of_path(const char *path) {
+    (void)path;
+    return FAMILY_ORGPULSE;
+}

@@ -1,0 +1,303 @@
+/* server.c: the HTTP server (see server.h): libmicrohttpd glue, request bodies with their size limit, the generic
+ * checks every request passes before its handler (route, method, body, content type, key, scope), the response
+ * helpers, and one access-log line per request. */
+#include "http/server.h"
+
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "http/auth.h"
+#include "http/routes.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/time.h"
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    app *app;
+    unsigned port;
+};
+
+/* ---- responses ---- */
+
+int http_respond(http_request *req, int status, const char *content_type, char *body, size_t len) {
+    if (req->responded) {
+        free(body);
+        return 0;
+    }
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(body);
+        return -1;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    for (int i = 0; i < req->nextra_headers; i++)
+        MHD_add_response_header(r, req->extra_header_names[i], req->extra_header_values[i]);
+    MHD_queue_response(req->conn, (unsigned)status, r);
+    MHD_destroy_response(r);
+    req->status = status;
+    req->response_bytes = len;
+    req->responded = 1;
+    return 0;
+}
+
+int http_respond_json(http_request *req, int status, json_t *body) {
+    char *text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(body);
+    if (!text) return http_error(req, 500, NULL, "internal error");
+    return http_respond(req, status, "application/json", text, strlen(text));
+}
+
+void http_add_header(http_request *req, const char *name, const char *value) {
+    if (req->nextra_headers == HTTP_MAX_HEADERS) return;
+    req->extra_header_names[req->nextra_headers] = name;
+    req->extra_header_values[req->nextra_headers++] = xstrdup(value);
+}
+
+/* ---- request data ---- */
+
+const char *http_query(http_request *req, const char *name) {
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+typedef struct count_ctx {
+    const char *name;
+    int count;
+} count_ctx;
+
+static enum MHD_Result count_value(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    (void)kind, (void)value;
+    count_ctx *c = cls;
+    if (strcmp(key, c->name) == 0) c->count++;
+    return MHD_YES;
+}
+
+int http_query_count(http_request *req, const char *name) {
+    count_ctx c = {name, 0};
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, count_value, &c);
+    return c.count;
+}
+
+const char *http_header(http_request *req, const char *name) {
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+/* ---- dispatch ---- */
+
+static void request_free(http_request *req) {
+    for (int i = 0; i < req->nparams; i++) free(req->params[i]);
+    for (int i = 0; i < req->nextra_headers; i++) free(req->extra_header_values[i]);
+    http_caller_clear(&req->caller);
+    free(req->body);
+    free(req->path);
+    free(req);
+}
+
+/* The media type of the request without parameters, lowercased, or "" */
+static void media_type(http_request *req, char *out, size_t outlen) {
+    const char *ct = http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+    size_t n = 0;
+    if (ct) {
+        while (*ct == ' ') ct++;
+        while (ct[n] && ct[n] != ';' && ct[n] != ' ' && n + 1 < outlen) {
+            out[n] = (char)(ct[n] >= 'A' && ct[n] <= 'Z' ? ct[n] + 32 : ct[n]);
+            n++;
+        }
+    }
+    out[n] = 0;
+}
+
+/* The secret the caller presented, per the family's accepted headers (auth.md), or NULL. */
+static const char *presented_secret(http_request *req) {
+    const char *authz = http_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (authz && strncasecmp(authz, "Bearer ", 7) == 0) {
+        const char *s = authz + 7;
+        while (*s == ' ') s++;
+        return s;
+    }
+    if (req->family == FAMILY_ENGAGEMENT) {
+        const char *t = http_header(req, "X-Auth-Token");
+        if (t) return t;
+    }
+    if (req->family == FAMILY_ORGS) {
+        const char *k = http_query(req, "personal_api_key");
+        if (k) return k;
+    }
+    return NULL;
+}
+
+static int authenticate(http_request *req) {
+    const route *r = req->route;
+    const char *secret = presented_secret(req);
+    if (!secret || !*secret) return http_error(req, 401, NULL, "missing API key"), -1;
+    if (auth_verify_secret(req->app->keys, secret, &req->caller) != 0)
+        return http_error(req, 401, NULL, "invalid or revoked API key"), -1;
+    req->authenticated = 1;
+    if (!auth_scopes_grant(req->caller.scopes, r->scope)) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "API key missing required scope '%s'", r->scope);
+        return http_error(req, 403, NULL, msg), -1;
+    }
+    if (req->caller.org_id && !(r->flags & ROUTE_ORG_KEY_OK))
+        return http_error(req, 403, NULL, "an organization-scoped API key cannot use this endpoint"), -1;
+    return 0;
+}
+
+static void dispatch(http_request *req) {
+    const route *r = req->route;
+    if (req->body_too_large) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "request body exceeds the limit of %zu bytes", req->app->config.max_body);
+        http_error(req, 413, NULL, msg);
+        return;
+    }
+    if (r->flags & (ROUTE_BODY_JSON | ROUTE_BODY_EVENTS)) {
+        char mt[128];
+        media_type(req, mt, sizeof mt);
+        int ok = strcmp(mt, "application/json") == 0 ||
+                 ((r->flags & ROUTE_BODY_EVENTS) && strcmp(mt, "application/x-ndjson") == 0);
+        if (!ok && (req->body_len > 0 || (r->flags & ROUTE_BODY_EVENTS))) {
+            http_error(req, 415, NULL,
+                       (r->flags & ROUTE_BODY_EVENTS)
+                           ? "Content-Type must be application/x-ndjson or application/json"
+                           : "Content-Type must be application/json");
+            return;
+        }
+    }
+    if (r->scope && authenticate(req) != 0) return;
+    if (r->handler(req) != 0 || !req->responded) http_error(req, 500, NULL, "internal error");
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls) {
+    (void)version;
+    app *a = cls;
+    http_request *req = *con_cls;
+    if (!req) {
+        req = xcalloc(1, sizeof *req);
+        req->app = a;
+        req->conn = conn;
+        req->method = method;
+        req->path = xstrdup(url);
+        req->start_us = time_monotonic_us();
+        req->family = route_family_of_path(url);
+        *con_cls = req;
+        char allow[64];
+        switch (route_match(method, url, &req->route, req->params, &req->nparams, allow, sizeof allow)) {
+        case ROUTE_NOT_FOUND: http_error(req, 404, NULL, "no such endpoint"); break;
+        case ROUTE_METHOD_NOT_ALLOWED:
+            req->family = req->route->family;
+            http_add_header(req, "Allow", allow);
+            http_error(req, 405, NULL, "method not allowed");
+            break;
+        case ROUTE_FOUND: {
+            req->family = req->route->family;
+            const char *cl = http_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+            if (cl && strtoull(cl, NULL, 10) > a->config.max_body) {
+                req->body_too_large = 1;
+                dispatch(req);
+            }
+            break;
+        }
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!req->responded && !req->body_too_large) {
+            if (req->body_len + *upload_data_size > a->config.max_body) {
+                req->body_too_large = 1;
+                free(req->body);
+                req->body = NULL, req->body_len = 0, req->body_cap = 0;
+            } else {
+                if (req->body_len + *upload_data_size + 1 > req->body_cap) {
+                    size_t cap = req->body_cap ? req->body_cap : 4096;
+                    while (cap < req->body_len + *upload_data_size + 1) cap *= 2;
+                    req->body = xrealloc(req->body, cap);
+                    req->body_cap = cap;
+                }
+                memcpy(req->body + req->body_len, upload_data, *upload_data_size);
+                req->body_len += *upload_data_size;
+                req->body[req->body_len] = 0;
+            }
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (!req->responded) dispatch(req);
+    return MHD_YES;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe) {
+    (void)cls, (void)conn;
+    http_request *req = *con_cls;
+    if (!req) return;
+    double ms = (double)(time_monotonic_us() - req->start_us) / 1000.0;
+    log_info("%s %s %d %zu %.2fms key=%s%s", req->method, req->path, req->status, req->response_bytes, ms,
+             req->authenticated ? req->caller.key_id : "-",
+             toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+    request_free(req);
+    *con_cls = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && msg[n - 1] == '\n') msg[--n] = 0;
+    log_error("http: %s", msg);
+}
+
+int http_server_start(app *a, http_server **out, char *err, size_t errlen) {
+    char host[256];
+    const char *colon = strrchr(a->config.listen, ':');
+    if (!colon) {
+        snprintf(err, errlen, "--listen must be HOST:PORT, got '%s'", a->config.listen);
+        return -1;
+    }
+    snprintf(host, sizeof host, "%.*s", (int)(colon - a->config.listen), a->config.listen);
+    char *h = host;
+    size_t hl = strlen(h);
+    if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') h[hl - 1] = 0, h++;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *res;
+    int gai = getaddrinfo(*h ? h : NULL, colon + 1, &hints, &res);
+    if (gai != 0) {
+        snprintf(err, errlen, "cannot resolve %s: %s", a->config.listen, gai_strerror(gai));
+        return -1;
+    }
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    if (res->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
+    http_server *s = xcalloc(1, sizeof *s);
+    s->app = a;
+    unsigned threads = a->config.threads ? a->config.threads : 2;
+    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, a, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+                                 MHD_OPTION_SOCK_ADDR, res->ai_addr,
+                                 MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_LIMIT,
+                                 (unsigned)4096,
+                                 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_END);
+    freeaddrinfo(res);
+    if (!s->daemon) {
+        snprintf(err, errlen, "cannot listen on %s", a->config.listen);
+        free(s);
+        return -1;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info ? info->port : 0;
+    *out = s;
+    return 0;
+}
+
+void http_server_stop(http_server *s) {
+    if (!s) return;
+    MHD_stop_daemon(s->daemon);
+    free(s);
+}
+
+unsigned http_server_port(const http_server *s) { return s->port; }

@@ -1,0 +1,109 @@
+/* store.h: the interface of orgpulse's durable store. Everything above this layer (engine, api, cli) calls
+ * these functions only; a backend (store_sqlite.c today, PostgreSQL next) implements `store_backend`,
+ * the way SQLite's core reaches the OS only through its VFS wrappers.
+ *
+ * What is stored: projects, API keys (secret hashes only), and the raw event log, which is the source of truth:
+ * the in-memory index is rebuilt from it at start, and exports read it. Every function returns 0 on success
+ * and a negative STORE_E* code on failure; results come back through out-parameters. */
+#ifndef ORGPULSE_STORE_STORE_H
+#define ORGPULSE_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    STORE_OK = 0,
+    STORE_ENOTFOUND = -1,
+    STORE_EIO = -2,     /* the backend failed; details went to the log */
+    STORE_EEXISTS = -3, /* a unique value is taken */
+    STORE_EINVAL = -4,
+};
+
+/* One event of the log. On append, seq is filled in by the store. */
+typedef struct store_event {
+    int64_t seq;
+    int64_t project_id;
+    int64_t ts_ms;       /* event time */
+    int64_t received_ms; /* when the store accepted it */
+    int type;            /* event_type */
+    const char *id;      /* idempotency key or NULL */
+    const char *user_id; /* NULL when absent */
+    const char *org_id;
+    const char *team_id;
+    const char *body; /* canonical JSON text, NULL for a plain activity event */
+} store_event;
+
+#define STORE_KEY_ID_LEN 16 /* hex characters of a key's public id */
+#define STORE_KEY_HASH_LEN 32
+
+/* An API key as stored: never the secret, only its hash. Strings are owned by the struct (store_key_clear). */
+typedef struct store_key {
+    char id[STORE_KEY_ID_LEN + 1];
+    int64_t project_id;
+    char *name;
+    char *scopes; /* comma-separated */
+    char *org_id; /* NULL unless org-scoped */
+    unsigned char hash[STORE_KEY_HASH_LEN];
+    int64_t created_ms;
+    int64_t last_used_ms; /* 0 = never */
+    int64_t revoked_ms;   /* 0 = active */
+} store_key;
+
+void store_key_clear(store_key *k);
+
+typedef struct store store;
+
+/* Callbacks return 0 to go on, non-zero to stop (the scan then returns that value). */
+typedef int (*store_event_fn)(void *ctx, const store_event *ev);
+typedef int (*store_key_fn)(void *ctx, const store_key *key);
+typedef int (*store_project_fn)(void *ctx, int64_t id, const char *name);
+
+/* The methods a backend implements. */
+typedef struct store_backend {
+    const char *name;
+    void (*close)(store *s);
+    int (*project_ensure)(store *s, const char *name, int64_t *out_id);
+    int (*project_find)(store *s, const char *name, int64_t *out_id);
+    int (*project_list)(store *s, store_project_fn fn, void *ctx);
+    int (*events_append)(store *s, store_event *evs, size_t n, unsigned char *out_duplicate);
+    int (*events_scan)(store *s, int64_t after_seq, store_event_fn fn, void *ctx);
+    int (*key_insert)(store *s, const store_key *k);
+    int (*key_get)(store *s, const char *id, store_key *out);
+    int (*key_list)(store *s, int64_t project_id, store_key_fn fn, void *ctx);
+    int (*key_revoke)(store *s, const char *id, int64_t now_ms);
+    int (*key_touch)(store *s, const char *id, int64_t now_ms);
+} store_backend;
+
+struct store {
+    const store_backend *backend;
+};
+
+/* Open the store at `location`: a directory (SQLite database DIR/orgpulse.db, created with its schema when
+ * missing). `err` receives a message on failure. */
+int store_open(const char *location, store **out, char *err, size_t errlen);
+void store_close(store *s);
+
+/* Projects. */
+int store_project_ensure(store *s, const char *name, int64_t *out_id);
+int store_project_find(store *s, const char *name, int64_t *out_id);
+int store_project_list(store *s, store_project_fn fn, void *ctx);
+
+/* Append a batch atomically and durably: when it returns 0, every new event is on disk. An event whose
+ * (project, id) is already stored, or repeats an earlier id of the batch, is skipped: out_duplicate[i] = 1.
+ * All events of one call belong to evs[0].project_id. */
+int store_events_append(store *s, store_event *evs, size_t n, unsigned char *out_duplicate);
+/* Every stored event with seq > after_seq, in seq order, all projects. */
+int store_events_scan(store *s, int64_t after_seq, store_event_fn fn, void *ctx);
+
+/* API keys. */
+int store_key_insert(store *s, const store_key *k);
+int store_key_get(store *s, const char *id, store_key *out);
+/* project_id < 0 lists every project's keys. */
+int store_key_list(store *s, int64_t project_id, store_key_fn fn, void *ctx);
+int store_key_revoke(store *s, const char *id, int64_t now_ms);
+int store_key_touch(store *s, const char *id, int64_t now_ms);
+
+/* Backend constructors. */
+int store_sqlite_open(const char *dir, store **out, char *err, size_t errlen);
+
+#endif

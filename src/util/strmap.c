@@ -1,0 +1,65 @@
+/* strmap.c: linear-probing string hash map (see strmap.h). The hash is FNV-1a 64 with a final mix. */
+#include "util/strmap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+
+uint64_t strmap_hash(const char *s, size_t len) {
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h | 1; /* 0 never appears, so it can mark an empty slot's hash */
+}
+
+void strmap_init(strmap *m) { m->slots = NULL, m->cap = 0, m->count = 0; }
+
+void strmap_free(strmap *m) {
+    free(m->slots);
+    strmap_init(m);
+}
+
+static strmap_slot *find_slot(strmap_slot *slots, size_t cap, const char *key, size_t len, uint64_t h) {
+    size_t i = h & (cap - 1);
+    for (;;) {
+        strmap_slot *s = &slots[i];
+        if (!s->key) return s;
+        if (s->hash == h && s->len == len && memcmp(s->key, key, len) == 0) return s;
+        i = (i + 1) & (cap - 1);
+    }
+}
+
+static void grow(strmap *m) {
+    size_t ncap = m->cap ? m->cap * 2 : 64;
+    strmap_slot *ns = xcalloc(ncap, sizeof *ns);
+    for (size_t i = 0; i < m->cap; i++) {
+        strmap_slot *s = &m->slots[i];
+        if (!s->key) continue;
+        *find_slot(ns, ncap, s->key, s->len, s->hash) = *s;
+    }
+    free(m->slots);
+    m->slots = ns;
+    m->cap = ncap;
+}
+
+int strmap_get(const strmap *m, const char *key, size_t len, uint32_t *out) {
+    if (!m->cap) return -1;
+    strmap_slot *s = find_slot(m->slots, m->cap, key, len, strmap_hash(key, len));
+    if (!s->key) return -1;
+    *out = s->value;
+    return 0;
+}
+
+void strmap_put(strmap *m, const char *key, size_t len, uint32_t value) {
+    if ((m->count + 1) * 4 > m->cap * 3) grow(m);
+    uint64_t h = strmap_hash(key, len);
+    strmap_slot *s = find_slot(m->slots, m->cap, key, len, h);
+    if (!s->key) {
+        s->key = key, s->len = (uint32_t)len, s->hash = h;
+        m->count++;
+    }
+    s->value = value;
+}

@@ -1,0 +1,138 @@
+"""Shared harness for the black-box tests: real orgpulse processes on loopback ports, each on its own data
+directory, driven over HTTP with requests and through the CLI with subprocess."""
+import json
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+import requests
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+BIN = os.environ.get("ORGPULSE_BIN", str(ROOT / "build" / "orgpulse"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_cli(*args, input=None, check=True, timeout=120):
+    """Run `orgpulse ARGS...`; returns the CompletedProcess (text mode)."""
+    p = subprocess.run([BIN, *map(str, args)], input=input, capture_output=True, text=True, timeout=timeout)
+    if check and p.returncode != 0:
+        raise AssertionError(f"orgpulse {' '.join(map(str, args))} exited {p.returncode}: {p.stderr}")
+    return p
+
+
+def create_key(data_dir, scopes="*", org=None, project=None, name=None):
+    args = ["keys", "create", "--data", data_dir, "--scopes", scopes]
+    if org:
+        args += ["--org", org]
+    if project:
+        args += ["--project", project]
+    if name:
+        args += ["--name", name]
+    out = run_cli(*args).stdout.strip().splitlines()
+    return out[-1]
+
+
+def ndjson(events):
+    return "".join(json.dumps(e) + "\n" for e in events)
+
+
+class Server:
+    """One `orgpulse serve` process."""
+
+    def __init__(self, data_dir, extra_args=()):
+        self.data_dir = str(data_dir)
+        self.extra_args = list(extra_args)
+        self.port = None
+        self.proc = None
+        self.log_path = pathlib.Path(self.data_dir + ".log")
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout=30):
+        self.port = free_port()
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [BIN, "serve", "--data", self.data_dir, "--listen", f"127.0.0.1:{self.port}", *self.extra_args],
+            stdout=self.log, stderr=self.log)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"server exited {self.proc.returncode}: {self.log_text()}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.05)
+        raise AssertionError("server did not start: " + self.log_text())
+
+    def log_text(self):
+        try:
+            return self.log_path.read_text(errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        """Stop the process; returns its exit code."""
+        if self.proc is None:
+            return 0
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        finally:
+            self.log.close()
+        self.proc = None
+        return rc
+
+    def kill(self):
+        return self.stop(signal.SIGKILL)
+
+    def key(self, scopes="*", org=None, project=None, name=None):
+        return create_key(self.data_dir, scopes, org, project, name)
+
+    def request(self, method, path, key=None, headers=None, **kw):
+        h = dict(headers or {})
+        if key:
+            h["Authorization"] = f"Bearer {key}"
+        kw.setdefault("timeout", 30)
+        return requests.request(method, self.url + path, headers=h, **kw)
+
+    def post_events(self, key, events, fmt="ndjson"):
+        if fmt == "ndjson":
+            return self.request("POST", "/v1/events", key, data=ndjson(events).encode(),
+                                headers={"Content-Type": "application/x-ndjson"})
+        body = events if fmt == "array" else events[0]
+        return self.request("POST", "/v1/events", key, data=json.dumps(body).encode(),
+                            headers={"Content-Type": "application/json"})
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    return str(tmp_path / "data")
+
+
+@pytest.fixture
+def server(data_dir):
+    """A started server on an empty data directory; on teardown it must stop cleanly (exit 0, no leak reports)."""
+    s = Server(data_dir).start()
+    yield s
+    if s.proc is not None:
+        rc = s.stop()
+        assert rc == 0, f"server exited {rc} on SIGTERM: {s.log_text()}"
+
+
+@pytest.fixture
+def admin(server):
+    return server.key("*", name="test-admin")
