@@ -156,6 +156,7 @@ static void dispatch(http_request *req) {
         http_error(req, 413, NULL, msg);
         return;
     }
+    if (r->scope && authenticate(req) != 0) return;
     if (r->flags & (ROUTE_BODY_JSON | ROUTE_BODY_EVENTS)) {
         char mt[128];
         media_type(req, mt, sizeof mt);
@@ -169,7 +170,6 @@ static void dispatch(http_request *req) {
             return;
         }
     }
-    if (r->scope && authenticate(req) != 0) return;
     if (r->handler(req) != 0 || !req->responded) http_error(req, 500, NULL, "internal error");
 }
 

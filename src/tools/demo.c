@@ -285,7 +285,8 @@ static const demo_name demo_last_names[] = {
 static const demo_name demo_org_words[] = {
     {"Acme", "acme"},           {"Globex", "globex"},       {"Initech", "initech"},     {"Umbrella", "umbrella"},
     {"Hooli", "hooli"},         {"Vandelay", "vandelay"},   {"Soylent", "soylent"},     {"Cyberdyne", "cyberdyne"},
-    {"Tyrell", "tyrell"},       {"Wonka", "wonka"},         {"Aperture", "aperture"},   {"Massive Dynamic", "massivedynamic"},
+    {"Tyrell", "tyrell"},       {"Wonka", "wonka"},         {"Aperture", "aperture"},
+    {"Massive Dynamic", "massivedynamic"},
     {"Pied Piper", "piedpiper"}, {"Stark", "stark"},        {"Wayne", "wayne"},         {"Oscorp", "oscorp"},
     {"Monarch", "monarch"},     {"Dunder Mifflin", "dundermifflin"}, {"Nakatomi", "nakatomi"}, {"Blue Sun", "bluesun"},
     {"Weyland", "weyland"},     {"Bluth", "bluth"},         {"Nordlicht", "nordlicht"}, {"Café Olé", "cafeole"},
@@ -295,8 +296,8 @@ static const demo_name demo_org_words[] = {
     {"Litware", "litware"},     {"Proseware", "proseware"}, {"Adatum", "adatum"},       {"Woodgrove", "woodgrove"},
 };
 
-static const char *const demo_org_suffixes[] = {"Inc", "LLC", "Labs", "GmbH", "Ltd", "Corp", "AG", "SAS", "Technologies",
-                                                "Group"};
+static const char *const demo_org_suffixes[] = {"Inc", "LLC", "Labs", "GmbH", "Ltd",
+                                                "Corp", "AG", "SAS", "Technologies", "Group"};
 static const char *const demo_industries[] = {"Fintech", "Healthcare", "Retail", "Logistics", "Media",
                                               "Education", "Gaming", "Energy", "Insurance", "Telecom"};
 static const char *const demo_regions[] = {"NA", "EMEA", "APAC", "LATAM"};
@@ -310,7 +311,8 @@ static const char *const demo_departments[] = {"Engineering", "Product", "Design
                                                "Sales", "Support"};
 static const char *const demo_titles[] = {"Software Engineer", "Senior Software Engineer", "Staff Engineer",
                                           "Engineering Manager", "Product Manager", "Data Scientist",
-                                          "DevOps Engineer", "QA Engineer", "CTO", "Principal Engineer (\"Architect\")"};
+                                          "DevOps Engineer", "QA Engineer", "CTO",
+                                          "Principal Engineer (\"Architect\")"};
 static const char *const demo_instance_roles[] = {"Member", "TeamLead", "Manager", "Admin"};
 static const char *const demo_personal_domains[] = {"gmail.com", "outlook.com", "proton.me", "yahoo.com"};
 static const char *const demo_utm_sources[] = {"google", "linkedin", "newsletter", "twitter", "producthunt",
@@ -603,9 +605,11 @@ static inline demo_out *demo_begin_event(demo_ctx *ctx)
     return &ctx->out;
 }
 
-/* The timestamp at `t` seconds into the period: mostly RFC 3339 with 'Z', about 5% integer Unix seconds and
-** about 3% with milliseconds (never past 23:59:59 of a day, so never past the end of the period). */
-static void demo_put_timestamp(demo_ctx *ctx, int32_t t, uint64_t form)
+/* The timestamp at `t` seconds into the period: mostly RFC 3339 with 'Z', about 5% integer Unix seconds and, when
+** `fraction_ok`, about 3% with milliseconds.  Milliseconds only ever move an event later within its second, never
+** past 23:59:59 of its day; they are kept for activity and usage, so that no structural event can sort before
+** another one it follows in the same second. */
+static void demo_put_timestamp(demo_ctx *ctx, int32_t t, uint64_t form, bool fraction_ok)
 {
     demo_out *out = &ctx->out;
     int64_t unix_seconds = ctx->start_unix + t;
@@ -647,7 +651,7 @@ static void demo_put_timestamp(demo_ctx *ctx, int32_t t, uint64_t form)
     dst[18] = (char)('0' + second / 10);
     dst[19] = (char)('0' + second % 10);
     out->len += 20;
-    if (per_mille < 80 && second_of_day < DEMO_DAY - 1) {
+    if (fraction_ok && per_mille < 80 && second_of_day < DEMO_DAY - 1) {
         unsigned millis = (unsigned)((form >> 20) % 1000);
         dst[20] = '.';
         dst[21] = (char)('0' + millis / 100);
@@ -658,17 +662,24 @@ static void demo_put_timestamp(demo_ctx *ctx, int32_t t, uint64_t form)
     DEMO_PUT_LITERAL(out, "Z\"");
 }
 
-/* Closes an event: its timestamp, then an "id" unique within the stream (a bijection of a counter). */
-static void demo_finish_event(demo_ctx *ctx, int32_t t)
+/* Closes an event: its timestamp, then an "id" unique within the stream (a bijection of a counter).
+** `fraction_ok` is true for activity and usage only (see demo_put_timestamp). */
+static void demo_finish_event_with(demo_ctx *ctx, int32_t t, bool fraction_ok)
 {
     demo_out *out = &ctx->out;
     uint64_t id = demo_mix64(ctx->event_id_key + ctx->event_counter++);
     DEMO_PUT_LITERAL(out, ",\"timestamp\":");
-    demo_put_timestamp(ctx, t, demo_mix64(id ^ 0x452821e638d01377ULL));
+    demo_put_timestamp(ctx, t, demo_mix64(id ^ 0x452821e638d01377ULL), fraction_ok);
     DEMO_PUT_LITERAL(out, ",\"id\":\"evt-");
     demo_put_hex(out, id, 16);
     DEMO_PUT_LITERAL(out, "\"}\n");
 }
+
+/* Closes a structural event. */
+static void demo_finish_event(demo_ctx *ctx, int32_t t) { demo_finish_event_with(ctx, t, false); }
+
+/* Closes an activity or usage event. */
+static void demo_finish_activity_event(demo_ctx *ctx, int32_t t) { demo_finish_event_with(ctx, t, true); }
 
 /* ------------------------------------------------------------------------------------------------ entity text */
 
@@ -1015,8 +1026,9 @@ static void demo_plan_user_signup(demo_ctx *ctx, demo_rng *rng, uint32_t user, d
     if (!(plan->flags & DEMO_USER_PREEXISTING) && demo_rng_chance(rng, DEMO_SIGNUP_INVITED)) {
         int64_t delay = 300 + (int64_t)demo_rng_exponential(rng, 20.0 * DEMO_HOUR);
         int64_t invited = (int64_t)plan->created_at - demo_min64(delay, 5 * DEMO_DAY);
-        invited = demo_max64(invited, (int64_t)org->created_at + 60);
-        if (invited <= (int64_t)plan->created_at - 30) {
+        if (invited < (int64_t)org->created_at + 60 && (int64_t)org->created_at + 60 < (int64_t)plan->created_at - 30)
+            invited = demo_rng_between(rng, (int64_t)org->created_at + 60, (int64_t)plan->created_at - 30);
+        if (invited >= (int64_t)org->created_at + 60 && invited <= (int64_t)plan->created_at - 30) {
             plan->invited_at = (int32_t)invited;
             plan->flags |= DEMO_USER_INVITED;
         }
@@ -1825,7 +1837,7 @@ static void demo_write_activity(demo_ctx *ctx, uint32_t u, uint32_t org, int32_t
     demo_put_user_uuid(ctx, u);
     DEMO_PUT_LITERAL(out, ",\"org_id\":");
     demo_put_org_uuid(ctx, org);
-    demo_finish_event(ctx, t);
+    demo_finish_activity_event(ctx, t);
 }
 
 /* The head of a usage event: user, org, and half the time the user's team at `t` when they have one. */
@@ -1862,7 +1874,7 @@ static void demo_write_usage_code_completions(demo_ctx *ctx, demo_rng *rng, uint
     DEMO_PUT_LITERAL(out, ",\"lines\":");
     demo_put_u64(out, lines);
     demo_put_char(out, '}');
-    demo_finish_event(ctx, t);
+    demo_finish_activity_event(ctx, t);
 }
 
 static void demo_write_usage_chat(demo_ctx *ctx, demo_rng *rng, uint32_t u, uint32_t org, int32_t t)
@@ -1879,7 +1891,7 @@ static void demo_write_usage_chat(demo_ctx *ctx, demo_rng *rng, uint32_t u, uint
     DEMO_PUT_LITERAL(out, ",\"charsCompleted\":");
     demo_put_u64(out, chars);
     demo_put_char(out, '}');
-    demo_finish_event(ctx, t);
+    demo_finish_activity_event(ctx, t);
 }
 
 /* One active day of one user: 1..6 sessions, each an activity event often followed by usage a little later. */
