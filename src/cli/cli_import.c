@@ -2,9 +2,12 @@
  * Offline (--data DIR) it writes straight into the data directory's store (the server must not be running there;
  * the index is rebuilt when it starts). Online (--url URL --key KEY) it POSTs the batches to /v1/events.
  * Each batch is atomic, as a request is. The first batch with a bad line stops the import: every problem of that
- * batch is reported with its line number, earlier batches stay stored, and re-running is safe for events with ids. */
+ * batch is reported with its line number, earlier batches stay stored, and re-running is safe for events with ids.
+ * Offline, reading and validating run on the main thread while a writer thread stores the previous batch (two
+ * batches in flight), so both cores work. */
 #include <curl/curl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,24 +67,94 @@ static void report_error(size_t index, const char *field, const char *message) {
             message);
 }
 
-static int flush_offline(importer *im, const char *text, size_t len, size_t line_base) {
-    event_batch b;
-    event_batch_init(&b);
+/* The offline pipeline: two batch slots passed between the parser (main thread) and the writer thread. */
+enum { SLOT_FREE, SLOT_READY, SLOT_DONE_ERROR };
+
+typedef struct pipeline {
+    importer *im;
+    pthread_t writer;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    event_batch slots[2];
+    int state[2];
+    int64_t received_ms[2];
+    size_t next_parse, next_write;
+    int closing, failed;
+} pipeline;
+
+static void *writer_main(void *arg) {
+    pipeline *pl = arg;
+    for (;;) {
+        size_t i = pl->next_write % 2;
+        pthread_mutex_lock(&pl->lock);
+        while (pl->state[i] != SLOT_READY && !pl->closing) pthread_cond_wait(&pl->changed, &pl->lock);
+        if (pl->state[i] != SLOT_READY) {
+            pthread_mutex_unlock(&pl->lock);
+            return NULL;
+        }
+        pthread_mutex_unlock(&pl->lock);
+        size_t acc = 0, dup = 0;
+        int rc = engine_ingest_batch(NULL, pl->im->store, pl->im->project_id, &pl->slots[i], pl->received_ms[i], &acc,
+                                     &dup);
+        pthread_mutex_lock(&pl->lock);
+        pl->im->accepted += acc, pl->im->duplicates += dup;
+        if (rc != STORE_OK) pl->failed = 1;
+        pl->state[i] = SLOT_FREE;
+        pl->next_write++;
+        pthread_cond_broadcast(&pl->changed);
+        pthread_mutex_unlock(&pl->lock);
+        if (rc != STORE_OK) return NULL;
+    }
+}
+
+static void pipeline_start(pipeline *pl, importer *im) {
+    memset(pl, 0, sizeof *pl);
+    pl->im = im;
+    pthread_mutex_init(&pl->lock, NULL);
+    pthread_cond_init(&pl->changed, NULL);
+    event_batch_init(&pl->slots[0]);
+    event_batch_init(&pl->slots[1]);
+    pthread_create(&pl->writer, NULL, writer_main, pl);
+}
+
+/* Wait for the writer to store everything handed to it, stop it and free the slots. Returns -1 if a write failed. */
+static int pipeline_finish(pipeline *pl) {
+    pthread_mutex_lock(&pl->lock);
+    while (pl->next_write < pl->next_parse && !pl->failed) pthread_cond_wait(&pl->changed, &pl->lock);
+    pl->closing = 1;
+    pthread_cond_broadcast(&pl->changed);
+    pthread_mutex_unlock(&pl->lock);
+    pthread_join(pl->writer, NULL);
+    event_batch_free(&pl->slots[0]);
+    event_batch_free(&pl->slots[1]);
+    pthread_mutex_destroy(&pl->lock);
+    pthread_cond_destroy(&pl->changed);
+    if (pl->failed) fprintf(stderr, "orgpulse import: the store failed; the batch being written was not stored\n");
+    return pl->failed ? -1 : 0;
+}
+
+/* Validate one chunk of lines into a free slot and hand it to the writer. */
+static int flush_offline(pipeline *pl, const char *text, size_t len, size_t line_base) {
+    size_t i = pl->next_parse % 2;
+    pthread_mutex_lock(&pl->lock);
+    while (pl->state[i] != SLOT_FREE && !pl->failed) pthread_cond_wait(&pl->changed, &pl->lock);
+    int failed = pl->failed;
+    pthread_mutex_unlock(&pl->lock);
+    if (failed) return -1;
+    event_batch *b = &pl->slots[i];
+    event_batch_reset(b);
     int64_t now = time_now_ms();
-    if (event_batch_parse(&b, text, len, 1, now, line_base) != 0) {
-        if (im->progress) fputc('\n', stderr);
-        for (size_t i = 0; i < b.nerrors; i++) report_error(b.errors[i].index, b.errors[i].field, b.errors[i].message);
-        event_batch_free(&b);
+    if (event_batch_parse(b, text, len, 1, now, line_base) != 0) {
+        if (pl->im->progress) fputc('\n', stderr);
+        for (size_t k = 0; k < b->nerrors; k++) report_error(b->errors[k].index, b->errors[k].field, b->errors[k].message);
         return -1;
     }
-    size_t acc, dup;
-    int rc = engine_ingest_batch(NULL, im->store, im->project_id, &b, now, &acc, &dup);
-    event_batch_free(&b);
-    if (rc != STORE_OK) {
-        fprintf(stderr, "orgpulse import: the store failed; nothing of this batch was stored\n");
-        return -1;
-    }
-    im->accepted += acc, im->duplicates += dup;
+    pthread_mutex_lock(&pl->lock);
+    pl->received_ms[i] = now;
+    pl->state[i] = SLOT_READY;
+    pl->next_parse++;
+    pthread_cond_broadcast(&pl->changed);
+    pthread_mutex_unlock(&pl->lock);
     return 0;
 }
 
@@ -186,38 +259,52 @@ int cli_import(int argc, char **argv) {
         im.auth_header = buf_detach(&h, NULL);
     }
     im.start_us = time_monotonic_us();
-    buf batch;
-    buf_init(&batch);
-    char *line = NULL;
-    size_t cap = 0, in_batch = 0, line_base = 0;
-    ssize_t n;
+    pipeline pl;
+    if (im.store) pipeline_start(&pl, &im);
+    /* Read big blocks and cut them into batches of whole lines (no per-line copies). */
+    buf data;
+    buf_init(&data);
+    size_t scan_pos = 0, lines_found = 0, line_base = 0;
+    int eof = 0;
     rc = 0;
     for (;;) {
-        n = getline(&line, &cap, in);
-        if (n > 0) {
-            buf_append(&batch, line, (size_t)n);
-            in_batch++;
-            im.lines++;
-            im.bytes_read += (size_t)n;
+        while (lines_found < batch_lines) {
+            const char *nl = memchr(data.data + scan_pos, '\n', data.len - scan_pos);
+            if (!nl) break;
+            scan_pos = (size_t)(nl - data.data) + 1;
+            lines_found++;
         }
-        if ((n < 0 && batch.len) || in_batch == batch_lines) {
-            rc = opts[0].value ? flush_offline(&im, batch.data, batch.len, line_base)
-                               : flush_online(&im, batch.data, batch.len, line_base);
-            line_base += in_batch;
-            in_batch = 0;
-            batch.len = 0;
-            print_progress(&im, 0);
-            if (rc) break;
+        if (lines_found < batch_lines && !eof) {
+            buf_reserve(&data, 4 << 20);
+            size_t n = fread(data.data + data.len, 1, 4 << 20, in);
+            if (n == 0) eof = 1;
+            data.len += n;
+            im.bytes_read += n;
+            continue;
         }
-        if (n < 0) break;
+        size_t cut = scan_pos;
+        if (eof && lines_found < batch_lines && data.len > scan_pos) cut = data.len, lines_found++; /* last line, no \n */
+        if (cut == 0) break;
+        rc = im.store ? flush_offline(&pl, data.data, cut, line_base) : flush_online(&im, data.data, cut, line_base);
+        im.lines += lines_found;
+        line_base += lines_found;
+        memmove(data.data, data.data + cut, data.len - cut);
+        data.len -= cut;
+        scan_pos = 0, lines_found = 0;
+        print_progress(&im, 0);
+        if (rc) break;
     }
+    if (ferror(in)) {
+        fprintf(stderr, "orgpulse import: read error on %s\n", pos[0]);
+        rc = -1;
+    }
+    if (im.store && pipeline_finish(&pl) != 0) rc = -1;
     print_progress(&im, 1);
     double secs = (double)(time_monotonic_us() - im.start_us) / 1e6;
     fprintf(stderr, "%s: %zu events stored, %zu duplicates, %zu lines read in %.2f s (%.0f events/s)\n",
             rc ? "import stopped" : "import done", im.accepted, im.duplicates, im.lines, secs,
             secs > 0 ? (double)(im.accepted + im.duplicates) / secs : 0.0);
-    free(line);
-    buf_free(&batch);
+    buf_free(&data);
     if (in != stdin) fclose(in);
     if (im.store) store_close(im.store);
     if (im.curl) {

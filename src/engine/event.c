@@ -3,9 +3,12 @@
 #include "engine/event.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/buf.h"
+#include "util/strmap.h"
 #include "util/time.h"
 
 static const char *const type_names[EV__COUNT] = {
@@ -35,7 +38,7 @@ const char *event_type_name(event_type t) { return t < EV__COUNT ? type_names[t]
 
 int event_type_from_name(const char *name, event_type *out) {
     for (int t = 0; t < EV__COUNT; t++) {
-        if (strcmp(name, type_names[t]) == 0) {
+        if (name[0] == type_names[t][0] && name[1] == type_names[t][1] && strcmp(name, type_names[t]) == 0) {
             *out = (event_type)t;
             return 0;
         }
@@ -66,6 +69,7 @@ typedef struct field_spec {
 } field_spec;
 
 #define MAX_FIELDS 12
+#define MAX_TOP_FIELDS 256 /* json_scan_object lists at most 256 members */
 typedef struct type_spec {
     field_spec fields[MAX_FIELDS];
 } type_spec;
@@ -110,7 +114,7 @@ static const type_spec type_specs[EV__COUNT] = {
                    {"feature", FK_FEATURE, 0}}},
 };
 
-/* Number of UTF-8 code points (jansson guarantees valid UTF-8), or -1 if a control character appears. */
+/* Number of UTF-8 code points (the scanner guarantees valid UTF-8), or -1 if a control character appears. */
 static long printable_length(const char *s, size_t len) {
     long n = 0;
     for (size_t i = 0; i < len; i++) {
@@ -121,8 +125,7 @@ static long printable_length(const char *s, size_t len) {
     return n;
 }
 
-static int metric_name_ok(const char *s) {
-    size_t n = strlen(s);
+static int metric_name_ok(const char *s, size_t n) {
     if (n < 1 || n > 64) return 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
@@ -133,106 +136,99 @@ static int metric_name_ok(const char *s) {
     return 1;
 }
 
-/* Check one field value; returns NULL when fine, else the message. */
-static const char *check_field(field_kind kind, json_t *v) {
+static int element_is_string(void *ctx, const json_value *v) {
+    (void)ctx;
+    return v->kind == JK_STRING ? 0 : 1;
+}
+
+/* Check one field value; returns NULL when fine, else the message. `sub` scans nested values. */
+static const char *check_field(field_kind kind, const json_value *v, json_scanner *sub) {
     switch (kind) {
     case FK_ID: {
-        if (!json_is_string(v)) return "must be a string";
-        long n = printable_length(json_string_value(v), json_string_length(v));
+        if (v->kind != JK_STRING) return "must be a string";
+        long n = printable_length(v->str, v->str_len);
         if (n < 0) return "must contain printable characters only";
         if (n < 1 || n > 128) return "must be 1 to 128 characters";
         return NULL;
     }
     case FK_ROLE:
     case FK_FEATURE: {
-        if (!json_is_string(v)) return "must be a string";
-        long n = printable_length(json_string_value(v), json_string_length(v));
+        if (v->kind != JK_STRING) return "must be a string";
+        long n = printable_length(v->str, v->str_len);
         if (n < 0) return "must contain printable characters only";
         if (n < 1 || n > 64) return "must be 1 to 64 characters";
         return NULL;
     }
     case FK_TEXT:
-        if (!json_is_string(v)) return "must be a string";
-        if (json_string_length(v) > 1024) return "must be at most 1024 bytes";
+        if (v->kind != JK_STRING) return "must be a string";
+        if (v->str_len > 1024) return "must be at most 1024 bytes";
+        if (memchr(v->str, 0, v->str_len)) return "must not contain NUL characters";
         return NULL;
     case FK_NAME: {
-        if (!json_is_string(v)) return "must be a string";
-        long n = printable_length(json_string_value(v), json_string_length(v));
+        if (v->kind != JK_STRING) return "must be a string";
+        long n = printable_length(v->str, v->str_len);
         if (n < 0) return "must contain printable characters only";
         if (n < 1 || n > 256) return "must be 1 to 256 characters";
         return NULL;
     }
     case FK_EMAIL:
-        if (!json_is_string(v)) return "must be a string";
-        if (json_string_length(v) < 1 || json_string_length(v) > 320) return "must be 1 to 320 bytes";
-        if (printable_length(json_string_value(v), json_string_length(v)) < 0)
-            return "must contain printable characters only";
+        if (v->kind != JK_STRING) return "must be a string";
+        if (v->str_len < 1 || v->str_len > 320) return "must be 1 to 320 bytes";
+        if (printable_length(v->str, v->str_len) < 0) return "must contain printable characters only";
         return NULL;
-    case FK_USER_ROLE: {
-        if (!json_is_string(v)) return "must be a string";
-        const char *s = json_string_value(v);
-        if (strcmp(s, "Member") && strcmp(s, "TeamLead") && strcmp(s, "Manager") && strcmp(s, "Admin"))
+    case FK_USER_ROLE:
+        if (v->kind != JK_STRING) return "must be a string";
+        if (strcmp(v->str, "Member") && strcmp(v->str, "TeamLead") && strcmp(v->str, "Manager") &&
+            strcmp(v->str, "Admin"))
             return "must be one of Member, TeamLead, Manager, Admin";
         return NULL;
-    }
     case FK_BOOL:
-        return json_is_boolean(v) ? NULL : "must be a boolean";
+        return v->kind == JK_TRUE || v->kind == JK_FALSE ? NULL : "must be a boolean";
     case FK_OBJECT:
-        return json_is_object(v) ? NULL : "must be an object";
+        return v->kind == JK_OBJECT ? NULL : "must be an object";
     case FK_SETTINGS: {
-        if (!json_is_object(v)) return "must be an object";
-        json_t *lic = json_object_get(v, "license");
-        if (lic && !json_is_object(lic) && !json_is_null(lic)) return "license must be an object";
+        if (v->kind != JK_OBJECT) return "must be an object";
+        if (json_scan_object(sub, v->raw, v->raw_len) != 0) return "must be an object";
+        const json_member *lic = json_scan_get(sub, "license");
+        if (lic && lic->value.kind != JK_OBJECT && lic->value.kind != JK_NULL) return "license must be an object";
         return NULL;
     }
-    case FK_STRING_OBJECT: {
-        if (!json_is_object(v)) return "must be an object";
-        const char *k;
-        json_t *x;
-        json_object_foreach(v, k, x) {
-            if (!json_is_string(x)) return "values must be strings";
+    case FK_STRING_OBJECT:
+        if (v->kind != JK_OBJECT || json_scan_object(sub, v->raw, v->raw_len) != 0) return "must be an object";
+        for (size_t i = 0; i < sub->count; i++)
+            if (sub->members[i].value.kind != JK_STRING) return "values must be strings";
+        return NULL;
+    case FK_STRING_ARRAY:
+        if (v->kind != JK_ARRAY || json_scan_array(sub, v->raw, v->raw_len, element_is_string, NULL) != 0)
+            return "must be an array of strings";
+        return NULL;
+    case FK_METRICS:
+        if (v->kind != JK_OBJECT || json_scan_object(sub, v->raw, v->raw_len) != 0)
+            return "must be an object of metric name to non-negative number";
+        for (size_t i = 0; i < sub->count; i++) {
+            const json_member *m = &sub->members[i];
+            if (!metric_name_ok(m->key, m->key_len)) return "metric names must match [A-Za-z0-9_.:-]{1,64}";
+            if (m->value.kind != JK_NUMBER) return "metric values must be numbers";
+            if (!isfinite(m->value.number) || m->value.number < 0) return "metric values must be non-negative numbers";
         }
         return NULL;
-    }
-    case FK_STRING_ARRAY: {
-        if (!json_is_array(v)) return "must be an array of strings";
-        size_t i;
-        json_t *x;
-        json_array_foreach(v, i, x) {
-            if (!json_is_string(x)) return "must be an array of strings";
-        }
-        return NULL;
-    }
-    case FK_METRICS: {
-        if (!json_is_object(v)) return "must be an object of metric name to non-negative number";
-        const char *k;
-        json_t *x;
-        json_object_foreach(v, k, x) {
-            if (!metric_name_ok(k)) return "metric names must match [A-Za-z0-9_.:-]{1,64}";
-            if (!json_is_number(x)) return "metric values must be numbers";
-            double d = json_number_value(x);
-            if (!isfinite(d) || d < 0) return "metric values must be non-negative numbers";
-        }
-        return NULL;
-    }
     }
     return "invalid";
 }
 
-static int parse_timestamp(json_t *v, int64_t now_ms, int64_t *out, const char **message) {
+static int parse_timestamp(const json_value *v, int64_t now_ms, int64_t *out, const char **message) {
     int64_t ms;
-    if (json_is_string(v)) {
-        if (time_parse_rfc3339(json_string_value(v), json_string_length(v), &ms) != 0) {
+    if (v->kind == JK_STRING) {
+        if (time_parse_rfc3339(v->str, v->str_len, &ms) != 0) {
             *message = "not an RFC 3339 date-time or Unix seconds";
             return -1;
         }
-    } else if (json_is_integer(v)) {
-        json_int_t secs = json_integer_value(v);
-        if (secs < 0 || secs > 253402300799LL) {
+    } else if (v->kind == JK_NUMBER && v->is_integer) {
+        if (!v->integer_fits || v->integer < 0 || v->integer > 253402300799LL) {
             *message = "must lie between 1970-01-01 and 1 day after now";
             return -1;
         }
-        ms = (int64_t)secs * 1000;
+        ms = v->integer * 1000;
     } else {
         *message = "not an RFC 3339 date-time or Unix seconds";
         return -1;
@@ -245,105 +241,72 @@ static int parse_timestamp(json_t *v, int64_t now_ms, int64_t *out, const char *
     return 0;
 }
 
-static const char *string_or_null(json_t *obj, const char *key) {
-    json_t *v = json_object_get(obj, key);
-    return json_is_string(v) ? json_string_value(v) : NULL;
+/* ---- batches ---- */
+
+#define ARENA_CHUNK (256 * 1024)
+
+struct event_arena_chunk {
+    event_arena_chunk *next;
+    size_t used, cap;
+    char data[];
+};
+
+static char *arena_alloc(event_batch *b, size_t n) {
+    event_arena_chunk *c = b->arena;
+    if (!c || c->used + n > c->cap) {
+        size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+        event_arena_chunk *nc = xmalloc(sizeof *nc + cap);
+        nc->next = c, nc->used = 0, nc->cap = cap;
+        b->arena = c = nc;
+    }
+    char *p = c->data + c->used;
+    c->used += n;
+    return p;
 }
 
-int event_from_json(json_t *obj, int64_t now_ms, event *out, const char **field, const char **message) {
-    memset(out, 0, sizeof *out);
-    *field = NULL;
-    if (!json_is_object(obj)) {
-        *message = "an event must be a JSON object";
-        return -1;
-    }
-    json_t *type = json_object_get(obj, "type");
-    if (!type) {
-        *field = "type", *message = "required";
-        return -1;
-    }
-    if (!json_is_string(type)) {
-        *field = "type", *message = "must be a string";
-        return -1;
-    }
-    event_type t;
-    if (event_type_from_name(json_string_value(type), &t) != 0) {
-        *field = "type", *message = "unknown event type";
-        return -1;
-    }
-    int64_t ts = now_ms;
-    json_t *tsv = json_object_get(obj, "timestamp");
-    if (tsv && parse_timestamp(tsv, now_ms, &ts, message) != 0) {
-        *field = "timestamp";
-        return -1;
-    }
-    json_t *id = json_object_get(obj, "id");
-    if (id) {
-        if (!json_is_string(id)) {
-            *field = "id", *message = "must be a string";
-            return -1;
-        }
-        long n = printable_length(json_string_value(id), json_string_length(id));
-        if (n < 1 || n > EVENT_ID_MAX) {
-            *field = "id", *message = "must be 1 to 128 printable characters";
-            return -1;
-        }
-    }
-    for (const field_spec *f = type_specs[t].fields; f->name; f++) {
-        json_t *v = json_object_get(obj, f->name);
-        if (!v) {
-            if (f->required) {
-                *field = f->name, *message = "required";
-                return -1;
-            }
-            continue;
-        }
-        const char *problem = check_field(f->kind, v);
-        if (problem) {
-            *field = f->name, *message = problem;
-            return -1;
-        }
-    }
-    out->type = t;
-    out->ts_ms = ts;
-    out->json = json_incref(obj);
-    out->id = string_or_null(obj, "id");
-    out->user_id = string_or_null(obj, "user_id");
-    out->org_id = string_or_null(obj, "org_id");
-    out->team_id = string_or_null(obj, "team_id");
-    return 0;
+static const char *arena_strdup(event_batch *b, const char *s, size_t n) {
+    char *p = arena_alloc(b, n + 1);
+    memcpy(p, s, n);
+    p[n] = 0;
+    return p;
 }
 
-void event_clear(event *e) {
-    json_decref(e->json);
-    memset(e, 0, sizeof *e);
+void event_batch_init(event_batch *b) {
+    memset(b, 0, sizeof *b);
+    json_scanner_init(&b->scan);
+    json_scanner_init(&b->sub);
+    json_scanner_init(&b->outer);
 }
 
-int event_is_plain_activity(const event *e) {
-    if (e->type != EV_ACTIVITY) return 0;
-    const char *k;
-    json_t *v;
-    json_object_foreach(e->json, k, v) {
-        if (strcmp(k, "type") && strcmp(k, "timestamp") && strcmp(k, "id") && strcmp(k, "user_id") &&
-            strcmp(k, "org_id"))
-            return 0;
+void event_batch_reset(event_batch *b) {
+    b->count = 0;
+    b->nerrors = 0;
+    /* keep the newest chunk, free the others */
+    if (b->arena) {
+        event_arena_chunk *c = b->arena->next;
+        while (c) {
+            event_arena_chunk *n = c->next;
+            free(c);
+            c = n;
+        }
+        b->arena->next = NULL;
+        b->arena->used = 0;
     }
-    return 1;
 }
-
-char *event_canonical_json(const event *e) { return json_dumps(e->json, JSON_COMPACT | JSON_SORT_KEYS); }
-
-void event_batch_init(event_batch *b) { memset(b, 0, sizeof *b); }
 
 void event_batch_free(event_batch *b) {
-    for (size_t i = 0; i < b->count; i++) event_clear(&b->events[i]);
+    event_batch_reset(b);
+    free(b->arena);
     free(b->events);
     free(b->errors);
-    event_batch_init(b);
+    json_scanner_free(&b->scan);
+    json_scanner_free(&b->sub);
+    json_scanner_free(&b->outer);
+    memset(b, 0, sizeof *b);
 }
 
-static void add_error(event_batch *b, size_t index, const char *field, const char *fmt, const char *detail) {
-    if (b->nerrors >= EVENT_BATCH_MAX_ERRORS) return;
+static int add_error(event_batch *b, size_t index, const char *field, const char *prefix, const char *detail) {
+    if (b->nerrors >= EVENT_BATCH_MAX_ERRORS) return -1;
     if (b->nerrors == b->errors_cap) {
         b->errors_cap = b->errors_cap ? b->errors_cap * 2 : 8;
         b->errors = xrealloc(b->errors, b->errors_cap * sizeof *b->errors);
@@ -351,43 +314,148 @@ static void add_error(event_batch *b, size_t index, const char *field, const cha
     event_error *e = &b->errors[b->nerrors++];
     e->index = index;
     e->field = field;
-    snprintf(e->message, sizeof e->message, fmt, detail ? detail : "");
+    snprintf(e->message, sizeof e->message, "%s%s", prefix, detail ? detail : "");
+    return -1;
 }
 
-static void add_event(event_batch *b, json_t *obj, size_t index, int64_t now_ms) {
-    event ev;
-    const char *field, *message;
-    if (event_from_json(obj, now_ms, &ev, &field, &message) != 0) {
-        add_error(b, index, field, "%s", message);
-        return;
+/* Keys are NUL-terminated in the scanner's arena: the first byte rules out most candidates at once. */
+static int key_is(const json_member *m, const char *name, size_t n) {
+    return m->key[0] == name[0] && m->key_len == n && memcmp(m->key, name, n) == 0;
+}
+
+/* Validate the event in `text`; on success append it to the batch. */
+static int add_event(event_batch *b, const char *text, size_t len, size_t index, int64_t now_ms) {
+    json_scanner *sc = &b->scan;
+    if (json_scan_object(sc, text, len) != 0) {
+        if (strcmp(sc->error, "not a JSON object") == 0)
+            return add_error(b, index, NULL, "an event must be a JSON object", NULL);
+        return add_error(b, index, NULL, "invalid JSON: ", sc->error);
     }
-    if (b->nerrors) { /* the batch is already rejected: keep validating, stop collecting */
-        event_clear(&ev);
-        return;
+    /* One pass over the members: which is the type, the timestamp, the id, and which field of the type each is. */
+    const json_member *type = NULL, *tsm = NULL, *id = NULL;
+    for (size_t i = 0; i < sc->count; i++) {
+        const json_member *m = &sc->members[i];
+        if (key_is(m, "type", 4)) type = m;
+        else if (key_is(m, "timestamp", 9)) tsm = m;
+        else if (key_is(m, "id", 2)) id = m;
     }
+    event_type t;
+    if (!type) return add_error(b, index, "type", "required", NULL);
+    if (type->value.kind != JK_STRING) return add_error(b, index, "type", "must be a string", NULL);
+    if (event_type_from_name(type->value.str, &t) != 0) return add_error(b, index, "type", "unknown event type", NULL);
+    const type_spec *spec = &type_specs[t];
+    int field_of[MAX_TOP_FIELDS]; /* member index -> field index in spec, or -1 */
+    const json_member *present[MAX_FIELDS] = {0};
+    size_t nmembers = sc->count < MAX_TOP_FIELDS ? sc->count : MAX_TOP_FIELDS;
+    for (size_t i = 0; i < nmembers; i++) {
+        const json_member *m = &sc->members[i];
+        field_of[i] = -1;
+        for (int f = 0; f < MAX_FIELDS && spec->fields[f].name; f++) {
+            const char *name = spec->fields[f].name;
+            if (m->key[0] == name[0] && strcmp(m->key, name) == 0) {
+                field_of[i] = f;
+                present[f] = m;
+                break;
+            }
+        }
+    }
+    int64_t ts = now_ms;
+    const char *message;
+    if (tsm && parse_timestamp(&tsm->value, now_ms, &ts, &message) != 0)
+        return add_error(b, index, "timestamp", message, NULL);
+    if (id) {
+        if (id->value.kind != JK_STRING) return add_error(b, index, "id", "must be a string", NULL);
+        long n = printable_length(id->value.str, id->value.str_len);
+        if (n < 1 || n > EVENT_ID_MAX) return add_error(b, index, "id", "must be 1 to 128 printable characters", NULL);
+    }
+    for (int f = 0; f < MAX_FIELDS && spec->fields[f].name; f++) {
+        if (!present[f]) {
+            if (spec->fields[f].required) return add_error(b, index, spec->fields[f].name, "required", NULL);
+            continue;
+        }
+        const char *problem = check_field(spec->fields[f].kind, &present[f]->value, &b->sub);
+        if (problem) return add_error(b, index, spec->fields[f].name, problem, NULL);
+    }
+    if (b->nerrors) return -1; /* the batch is already rejected: keep validating, stop collecting */
     if (b->count == b->cap) {
         b->cap = b->cap ? b->cap * 2 : 64;
         b->events = xrealloc(b->events, b->cap * sizeof *b->events);
     }
-    b->events[b->count++] = ev;
+    event *ev = &b->events[b->count++];
+    memset(ev, 0, sizeof *ev);
+    ev->type = t;
+    ev->ts_ms = ts;
+    ev->id = id ? arena_strdup(b, id->value.str, id->value.str_len) : NULL;
+    /* columns: the ids the type defines; rest: every other member except type, timestamp and id */
+    size_t rest_len = 2;
+    for (size_t i = 0; i < sc->count; i++) {
+        const json_member *m = &sc->members[i];
+        if (m == type || m == tsm || m == id) continue;
+        int f = i < nmembers ? field_of[i] : -1;
+        if (f >= 0 && (spec->fields[f].kind == FK_ID) && m->value.kind == JK_STRING) {
+            const char *name = spec->fields[f].name;
+            const char **col = !strcmp(name, "user_id") ? &ev->user_id
+                               : !strcmp(name, "org_id") ? &ev->org_id
+                               : !strcmp(name, "team_id") ? &ev->team_id
+                                                          : NULL;
+            if (col) {
+                *col = arena_strdup(b, m->value.str, m->value.str_len);
+                field_of[i] = -2; /* a column: not part of rest */
+                continue;
+            }
+        }
+        rest_len += m->raw_key_len + 1 + m->value.raw_len + 1;
+    }
+    ev->rest = NULL;
+    if (rest_len > 2) {
+        char *r = arena_alloc(b, rest_len + 1), *p = r;
+        *p++ = '{';
+        for (size_t i = 0; i < sc->count; i++) {
+            const json_member *m = &sc->members[i];
+            if (m == type || m == tsm || m == id || (i < nmembers && field_of[i] == -2)) continue;
+            if (p > r + 1) *p++ = ',';
+            memcpy(p, m->raw_key, m->raw_key_len), p += m->raw_key_len;
+            *p++ = ':';
+            memcpy(p, m->value.raw, m->value.raw_len), p += m->value.raw_len;
+        }
+        *p++ = '}';
+        *p = 0;
+        ev->rest = r;
+    }
+    return 0;
+}
+
+typedef struct array_ctx {
+    event_batch *b;
+    size_t index, index_base;
+    int64_t now_ms;
+} array_ctx;
+
+static int add_array_element(void *ctx, const json_value *v) {
+    array_ctx *a = ctx;
+    if (v->kind != JK_OBJECT)
+        add_error(a->b, a->index_base + a->index, NULL, "an event must be a JSON object", NULL);
+    else
+        add_event(a->b, v->raw, v->raw_len, a->index_base + a->index, a->now_ms);
+    a->index++;
+    return 0;
 }
 
 int event_batch_parse(event_batch *b, const char *body, size_t len, int ndjson, int64_t now_ms, size_t index_base) {
-    json_error_t jerr;
     if (!ndjson) {
-        json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
-        if (!root) {
-            add_error(b, index_base, NULL, "invalid JSON: %s", jerr.text);
-            return -1;
-        }
-        if (json_is_array(root)) {
-            size_t i;
-            json_t *v;
-            json_array_foreach(root, i, v) add_event(b, v, index_base + i, now_ms);
+        size_t i = 0;
+        while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n')) i++;
+        if (i < len && body[i] == '[') {
+            json_value whole;
+            if (json_scan_value(&b->outer, body, len, &whole) != 0) {
+                add_error(b, index_base, NULL, "invalid JSON: ", b->outer.error);
+                return -1;
+            }
+            array_ctx a = {b, 0, index_base, now_ms};
+            json_scan_array(&b->outer, body, len, add_array_element, &a);
         } else {
-            add_event(b, root, index_base, now_ms);
+            add_event(b, body, len, index_base, now_ms);
         }
-        json_decref(root);
         return b->nerrors ? -1 : 0;
     }
     size_t line = 0, pos = 0;
@@ -396,21 +464,21 @@ int event_batch_parse(event_batch *b, const char *body, size_t len, int ndjson, 
         const char *nl = memchr(start, '\n', len - pos);
         size_t n = nl ? (size_t)(nl - start) : len - pos;
         pos += n + (nl ? 1 : 0);
-        size_t trimmed = n;
-        while (trimmed && (start[trimmed - 1] == '\r' || start[trimmed - 1] == ' ' || start[trimmed - 1] == '\t'))
-            trimmed--;
         size_t lead = 0;
-        while (lead < trimmed && (start[lead] == ' ' || start[lead] == '\t')) lead++;
-        if (lead < trimmed) {
-            json_t *obj = json_loadb(start + lead, trimmed - lead, JSON_REJECT_DUPLICATES, &jerr);
-            if (!obj) {
-                add_error(b, index_base + line, NULL, "invalid JSON: %s", jerr.text);
-            } else {
-                add_event(b, obj, index_base + line, now_ms);
-                json_decref(obj);
-            }
-        }
+        while (lead < n && (start[lead] == ' ' || start[lead] == '\t' || start[lead] == '\r')) lead++;
+        if (lead < n) add_event(b, start, n, index_base + line, now_ms);
         line++;
     }
     return b->nerrors ? -1 : 0;
+}
+
+uint64_t event_content_hash(int type, const char *user_id, const char *org_id, const char *team_id, const char *rest) {
+    uint64_t h = 0x9E3779B97F4A7C15ULL * (uint64_t)(type + 1);
+    const char *parts[4] = {user_id, org_id, team_id, rest};
+    for (int i = 0; i < 4; i++) {
+        h ^= parts[i] ? strmap_hash(parts[i], strlen(parts[i])) : (uint64_t)i;
+        h *= 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    return h;
 }

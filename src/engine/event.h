@@ -4,9 +4,10 @@
 #ifndef ORGPULSE_ENGINE_EVENT_H
 #define ORGPULSE_ENGINE_EVENT_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "util/json_scan.h"
 
 typedef enum event_type {
     EV_USER_CREATED,
@@ -38,7 +39,7 @@ const char *event_type_name(event_type t);
 /* Returns 0 and sets *out for a known type name, -1 otherwise. */
 int event_type_from_name(const char *name, event_type *out);
 
-/* One validated event. The string pointers borrow from `json`, which the event holds a reference to. */
+/* One validated event. Strings are NUL-terminated and owned by the batch that parsed the event. */
 typedef struct event {
     event_type type;
     int64_t ts_ms;       /* the event's timestamp, or the receive time when it had none */
@@ -46,21 +47,10 @@ typedef struct event {
     const char *user_id; /* NULL when the event names no user */
     const char *org_id;
     const char *team_id;
-    json_t *json; /* the event object (one reference owned by the event) */
+    /* Every other member, as a JSON object text (`{"email":"a@b.c","role":"Admin"}`), or NULL when there is none.
+     * The columns above plus this text say everything the event said; the store keeps exactly these. */
+    const char *rest;
 } event;
-
-/* Validate `obj` as an event. `now_ms` is the receive time (default timestamp; upper bound now + 1 day).
- * Returns 0 and fills *out (taking a reference to obj), or -1 with *field (may be NULL) and *message set to
- * static strings describing the first problem. */
-int event_from_json(json_t *obj, int64_t now_ms, event *out, const char **field, const char **message);
-void event_clear(event *e);
-
-/* True when the event carries nothing beyond type, timestamp, id, user_id and org_id: a plain `activity`,
- * which the store keeps without a body (its columns say everything). */
-int event_is_plain_activity(const event *e);
-
-/* The canonical text of an event: compact JSON with sorted keys. Caller frees. */
-char *event_canonical_json(const event *e);
 
 typedef struct event_error {
     size_t index;      /* 0-based array position or NDJSON line number */
@@ -68,21 +58,30 @@ typedef struct event_error {
     char message[200];
 } event_error;
 
-/* A parsed request body. Owns its events. */
+typedef struct event_arena_chunk event_arena_chunk;
+
+/* A parsed request body. Owns its events, their strings and its scanners. */
 typedef struct event_batch {
     event *events;
     size_t count, cap;
     event_error *errors;
     size_t nerrors, errors_cap;
+    event_arena_chunk *arena;
+    json_scanner scan, sub, outer;
 } event_batch;
 
 #define EVENT_BATCH_MAX_ERRORS 1000
 
 void event_batch_init(event_batch *b);
 void event_batch_free(event_batch *b);
+/* Forget the events and errors but keep the memory, to parse the next body. */
+void event_batch_reset(event_batch *b);
 /* Parse a body. `ndjson` selects line-delimited parsing; otherwise one object or an array of objects.
  * Every problem is recorded in b->errors (up to EVENT_BATCH_MAX_ERRORS); index_base is added to indexes
  * (import uses it for line numbers across chunks). Returns 0 when the batch is entirely valid. */
 int event_batch_parse(event_batch *b, const char *body, size_t len, int ndjson, int64_t now_ms, size_t index_base);
+
+/* The version tiebreak of an event: a hash of its content, the same wherever and whenever it arrives. */
+uint64_t event_content_hash(int type, const char *user_id, const char *org_id, const char *team_id, const char *rest);
 
 #endif

@@ -34,16 +34,19 @@ static void lww_set(lww_text *f, const char *value, version v) {
     f->v = v;
 }
 
-/* Set a register from a JSON value: strings raw, anything else as compact JSON text. */
-static void lww_set_json(lww_text *f, json_t *value, int as_json_text, version v) {
-    if (!value) return;
-    if (!as_json_text && json_is_string(value)) {
-        lww_set(f, json_string_value(value), v);
+/* Set a register from a member of the scanned body: a string field takes the decoded string, a JSON field (objects,
+ * arrays, booleans) takes the value's JSON text. Absent members leave the register alone. */
+static void lww_set_member(lww_text *f, const json_scanner *sc, const char *key, int as_json_text, version v) {
+    const json_member *m = json_scan_get(sc, key);
+    if (!m) return;
+    if (!as_json_text) {
+        if (m->value.kind == JK_STRING) lww_set(f, m->value.str, v);
         return;
     }
-    char *text = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS);
-    if (text) lww_set(f, text, v);
-    free(text);
+    if (f->value && version_cmp(v, f->v) <= 0) return;
+    free(f->value);
+    f->value = xstrndup(m->value.raw, m->value.raw_len);
+    f->v = v;
 }
 
 static void lww_free(lww_text *f) {
@@ -275,6 +278,8 @@ int engine_create(engine **out) {
     engine *e = xcalloc(1, sizeof *e);
     pthread_mutex_init(&e->projects_lock, NULL);
     pthread_mutex_init(&e->ingest_lock, NULL);
+    json_scanner_init(&e->scan);
+    json_scanner_init(&e->sub);
     *out = e;
     return 0;
 }
@@ -315,6 +320,8 @@ void engine_free(engine *e) {
     free(e->projects);
     pthread_mutex_destroy(&e->projects_lock);
     pthread_mutex_destroy(&e->ingest_lock);
+    json_scanner_free(&e->scan);
+    json_scanner_free(&e->sub);
     free(e);
 }
 
@@ -336,28 +343,28 @@ project_index *engine_project(engine *e, int64_t project_id, int create) {
     return found;
 }
 
-static const char *jstr(json_t *obj, const char *key) {
-    json_t *v = json_object_get(obj, key);
-    return json_is_string(v) ? json_string_value(v) : NULL;
+static const char *jstr(const json_scanner *sc, const char *key) {
+    const json_member *m = json_scan_get(sc, key);
+    return m && m->value.kind == JK_STRING ? m->value.str : NULL;
 }
 
-static void apply_user_fields(user_rec *u, json_t *j, version v) {
-    lww_set_json(&u->email, json_object_get(j, "email"), 0, v);
-    lww_set_json(&u->username, json_object_get(j, "username"), 0, v);
-    lww_set_json(&u->first_name, json_object_get(j, "first_name"), 0, v);
-    lww_set_json(&u->last_name, json_object_get(j, "last_name"), 0, v);
-    lww_set_json(&u->role, json_object_get(j, "role"), 0, v);
-    lww_set_json(&u->verified, json_object_get(j, "verified"), 1, v);
-    lww_set_json(&u->properties, json_object_get(j, "properties"), 1, v);
-    lww_set_json(&u->signup_query_parameters, json_object_get(j, "signup_query_parameters"), 1, v);
+static void apply_user_fields(user_rec *u, const json_scanner *j, version v) {
+    lww_set_member(&u->email, j, "email", 0, v);
+    lww_set_member(&u->username, j, "username", 0, v);
+    lww_set_member(&u->first_name, j, "first_name", 0, v);
+    lww_set_member(&u->last_name, j, "last_name", 0, v);
+    lww_set_member(&u->role, j, "role", 0, v);
+    lww_set_member(&u->verified, j, "verified", 1, v);
+    lww_set_member(&u->properties, j, "properties", 1, v);
+    lww_set_member(&u->signup_query_parameters, j, "signup_query_parameters", 1, v);
 }
 
-static void apply_org_fields(org_rec *o, json_t *j, version v) {
-    lww_set_json(&o->name, json_object_get(j, "name"), 0, v);
-    lww_set_json(&o->slug, json_object_get(j, "slug"), 0, v);
-    lww_set_json(&o->domains, json_object_get(j, "domains"), 1, v);
-    lww_set_json(&o->metadata, json_object_get(j, "metadata"), 1, v);
-    lww_set_json(&o->settings, json_object_get(j, "settings"), 1, v);
+static void apply_org_fields(org_rec *o, const json_scanner *j, version v) {
+    lww_set_member(&o->name, j, "name", 0, v);
+    lww_set_member(&o->slug, j, "slug", 0, v);
+    lww_set_member(&o->domains, j, "domains", 1, v);
+    lww_set_member(&o->metadata, j, "metadata", 1, v);
+    lww_set_member(&o->settings, j, "settings", 1, v);
 }
 
 static void apply_activity(project_index *p, uint32_t user, uint32_t org, int64_t ts) {
@@ -370,7 +377,8 @@ static void apply_activity(project_index *p, uint32_t user, uint32_t org, int64_
     if (org != INDEX_NONE) series_add(&p->day_orgs, day, org);
 }
 
-static void apply_usage(project_index *p, json_t *j, uint32_t user, uint32_t org, uint32_t team, int64_t ts) {
+static void apply_usage(project_index *p, const json_scanner *j, json_scanner *sub, uint32_t user, uint32_t org,
+                        uint32_t team, int64_t ts) {
     const char *feature = jstr(j, "feature");
     usage_key k = {
         .day = time_day_of(ts),
@@ -379,11 +387,11 @@ static void apply_usage(project_index *p, json_t *j, uint32_t user, uint32_t org
         .team = team,
         .feature = (uint16_t)string_table_intern(&p->features, feature ? feature : ""),
     };
-    const char *name;
-    json_t *val;
-    json_object_foreach(json_object_get(j, "metrics"), name, val) {
-        k.metric = (uint16_t)string_table_intern(&p->metrics, name);
-        usage_add(p, &k, json_number_value(val));
+    const json_member *metrics = json_scan_get(j, "metrics");
+    if (!metrics || json_scan_object(sub, metrics->value.raw, metrics->value.raw_len) != 0) return;
+    for (size_t i = 0; i < sub->count; i++) {
+        k.metric = (uint16_t)string_table_intern(&p->metrics, sub->members[i].key);
+        usage_add(p, &k, sub->members[i].value.number);
     }
 }
 
@@ -393,23 +401,16 @@ static char *lowercase_dup(const char *s) {
     return d;
 }
 
-int engine_apply(engine *e, const store_event *ev, json_t *json) {
+int engine_apply(engine *e, const store_event *ev) {
     project_index *p = engine_project(e, ev->project_id, 1);
-    json_t *parsed = NULL;
-    int needs_json = ev->type != EV_ACTIVITY && ev->type != EV_USER_DEACTIVATED && ev->type != EV_USER_REACTIVATED &&
-                     ev->type != EV_USER_DELETED && ev->type != EV_ORG_DELETED && ev->type != EV_TEAM_DELETED &&
-                     ev->type != EV_MEMBER_REMOVED && ev->type != EV_TEAM_MEMBER_ADDED &&
-                     ev->type != EV_TEAM_MEMBER_REMOVED;
-    if (!json && needs_json) {
-        json_error_t jerr;
-        if (!ev->body || !(parsed = json_loads(ev->body, 0, &jerr))) {
-            log_error("index: event %lld has an unreadable body", (long long)ev->seq);
-            return -1;
-        }
-        json = parsed;
+    json_scanner *json = &e->scan;
+    json->count = 0;
+    if (ev->body && ev->type != EV_ACTIVITY && json_scan_object(json, ev->body, strlen(ev->body)) != 0) {
+        log_error("index: event %lld has an unreadable body: %s", (long long)ev->seq, json->error);
+        return -1;
     }
     const int64_t ts = ev->ts_ms;
-    version v = {ts, ev->body ? strmap_hash(ev->body, strlen(ev->body)) : 0};
+    version v = {ts, event_content_hash(ev->type, ev->user_id, ev->org_id, ev->team_id, ev->body)};
     uint32_t user = ev->user_id ? intern_user(p, ev->user_id, ts) : INDEX_NONE;
     uint32_t org = ev->org_id ? intern_org(p, ev->org_id, ts) : INDEX_NONE;
     uint32_t team = ev->team_id ? intern_team(p, ev->team_id, ts) : INDEX_NONE;
@@ -483,8 +484,8 @@ int engine_apply(engine *e, const store_event *ev, json_t *json) {
             o->teams[o->nteams++] = team;
         }
         if (!t->created_ms || ts < t->created_ms) t->created_ms = ts;
-        lww_set_json(&t->name, json_object_get(json, "name"), 0, v);
-        lww_set_json(&t->is_default, json_object_get(json, "is_default"), 1, v);
+        lww_set_member(&t->name, json, "name", 0, v);
+        lww_set_member(&t->is_default, json, "is_default", 1, v);
         history_insert(&t->status, v, STATUS_CREATED, 0);
         t->deleted = (unsigned)status_deleted(&t->status);
         break;
@@ -524,13 +525,12 @@ int engine_apply(engine *e, const store_event *ev, json_t *json) {
     case EV_ACTIVITY: apply_activity(p, user, org, ts); break;
     case EV_USAGE:
         apply_activity(p, user, org, ts);
-        apply_usage(p, json, user, org, team, ts);
+        apply_usage(p, json, &e->sub, user, org, team, ts);
         break;
     case EV__COUNT: break;
     }
     p->events++;
     if (ev->type >= 0 && ev->type < 32) p->events_by_type[ev->type]++;
-    json_decref(parsed);
     return 0;
 }
 
@@ -542,7 +542,7 @@ typedef struct rebuild_ctx {
 static int rebuild_one(void *ctx, const store_event *ev) {
     rebuild_ctx *r = ctx;
     if (ev->type < 0 || ev->type >= EV__COUNT) return 0;
-    if (engine_apply(r->e, ev, NULL) == 0) r->count++;
+    if (engine_apply(r->e, ev) == 0) r->count++;
     return 0;
 }
 

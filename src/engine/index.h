@@ -15,12 +15,12 @@
 #ifndef ORGPULSE_ENGINE_INDEX_H
 #define ORGPULSE_ENGINE_INDEX_H
 
-#include <jansson.h>
 #include <pthread.h>
 #include <roaring/roaring.h>
 #include <stdint.h>
 
 #include "store/store.h"
+#include "util/json_scan.h"
 #include "util/strmap.h"
 
 #define INDEX_NONE UINT32_MAX
@@ -167,6 +167,7 @@ typedef struct engine {
     size_t nprojects;
     pthread_mutex_t projects_lock; /* guards the projects array */
     pthread_mutex_t ingest_lock;   /* one writer at a time: store append + apply */
+    json_scanner scan, sub;        /* the writer's scanners (under ingest_lock, or during rebuild) */
 } engine;
 
 int engine_create(engine **out);
@@ -176,9 +177,9 @@ void engine_free(engine *e);
  * engine_free. */
 project_index *engine_project(engine *e, int64_t project_id, int create);
 
-/* Apply one stored event to its project's index. `json` is the parsed event, or NULL (the body is then parsed
- * when the type needs it). The caller holds the project's write lock (or is single-threaded, as in rebuild). */
-int engine_apply(engine *e, const store_event *ev, json_t *json);
+/* Apply one stored event to its project's index (columns, plus its body: the members that are not columns).
+ * The caller holds engine.ingest_lock and the project's write lock, or is single-threaded (rebuild). */
+int engine_apply(engine *e, const store_event *ev);
 
 /* Rebuild every project's index from the store's event log. Returns 0 or a store error. */
 int engine_rebuild(engine *e, store *s, uint64_t *out_events);

@@ -23,7 +23,7 @@ int engine_ingest_batch(engine *e, store *s, int64_t project_id, const event_bat
             .user_id = ev->user_id,
             .org_id = ev->org_id,
             .team_id = ev->team_id,
-            .body = event_is_plain_activity(ev) ? NULL : event_canonical_json(ev),
+            .body = ev->rest,
         };
     }
     if (e) pthread_mutex_lock(&e->ingest_lock);
@@ -37,12 +37,11 @@ int engine_ingest_batch(engine *e, store *s, int64_t project_id, const event_bat
                 continue;
             }
             (*out_accepted)++;
-            if (e) engine_apply(e, &rows[i], b->events[i].json);
+            if (e) engine_apply(e, &rows[i]);
         }
         if (p) pthread_rwlock_unlock(&p->lock);
     }
     if (e) pthread_mutex_unlock(&e->ingest_lock);
-    for (size_t i = 0; i < b->count; i++) free((char *)rows[i].body);
     free(rows);
     free(dup);
     return rc;

@@ -3,7 +3,13 @@
  * One database file, DIR/orgpulse.db, in WAL mode with synchronous=FULL: a committed batch is in the WAL and
  * fsynced before store_events_append returns, so it survives kill -9 and power loss. One connection, guarded by a
  * mutex: the engine serializes writers anyway and key look-ups are cached above this layer.
- * The schema is versioned with PRAGMA user_version; `migrations` lists every step, applied in order at open. */
+ * The schema is versioned with PRAGMA user_version; `migrations` lists every step, applied in order at open.
+ *
+ * Idempotency ids are checked against an in-memory set rather than a unique SQL index: random ids make a B-tree
+ * index dirty one page per insert, which capped ingestion far below the target. The set holds, per stored id, the
+ * 64-bit hash of (project, id) and the row's seq (16 bytes); a hash match is confirmed by reading that row (a rowid
+ * look-up), so dedup is exact. The set is filled by the first full scan (the server's rebuild) or, for an import,
+ * on the first append. Only one process appends to a data directory (the lock file in cli.c). */
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -14,13 +20,27 @@
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/log.h"
+#include "util/strmap.h"
 #include "util/time.h"
+
+typedef struct id_slot {
+    uint64_t hash; /* 0 = empty */
+    int64_t seq;
+} id_slot;
+
+typedef struct id_set {
+    id_slot *slots;
+    size_t cap, count; /* cap: a power of two */
+    int loaded;
+} id_set;
 
 typedef struct sqlite_store {
     store base;
     sqlite3 *db;
     pthread_mutex_t lock;
     sqlite3_stmt *insert_event;
+    sqlite3_stmt *event_id_at; /* SELECT project_id, event_id FROM events WHERE seq=? */
+    id_set ids;
 } sqlite_store;
 
 static const char *const migrations[] = {
@@ -32,8 +52,7 @@ static const char *const migrations[] = {
     "CREATE INDEX api_keys_project ON api_keys(project_id);"
     "CREATE TABLE events(seq INTEGER PRIMARY KEY, project_id INTEGER NOT NULL, ts INTEGER NOT NULL,"
     " received_at INTEGER NOT NULL, type INTEGER NOT NULL, event_id TEXT, user_id TEXT, org_id TEXT,"
-    " team_id TEXT, body TEXT);"
-    "CREATE UNIQUE INDEX events_project_event_id ON events(project_id, event_id) WHERE event_id IS NOT NULL;",
+    " team_id TEXT, body TEXT);",
 };
 
 static int fail(sqlite_store *s, const char *what) {
@@ -84,9 +103,78 @@ static const char *column_text_or_null(sqlite3_stmt *st, int i) {
     return sqlite3_column_type(st, i) == SQLITE_NULL ? NULL : (const char *)sqlite3_column_text(st, i);
 }
 
+/* ---- the idempotency-id set ---- */
+
+static uint64_t id_hash(int64_t project_id, const char *id) {
+    uint64_t h = strmap_hash(id, strlen(id));
+    h ^= (uint64_t)project_id * 0x9E3779B97F4A7C15ULL;
+    h ^= h >> 31;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 29;
+    return h | 1; /* never 0, which marks an empty slot */
+}
+
+static void id_set_place(id_slot *slots, size_t cap, uint64_t hash, int64_t seq) {
+    size_t i = hash & (cap - 1);
+    while (slots[i].hash) i = (i + 1) & (cap - 1);
+    slots[i].hash = hash, slots[i].seq = seq;
+}
+
+static void id_set_add(id_set *set, uint64_t hash, int64_t seq) {
+    if ((set->count + 1) * 5 > set->cap * 4) {
+        size_t ncap = set->cap ? set->cap * 2 : 1 << 16;
+        id_slot *ns = xcalloc(ncap, sizeof *ns);
+        for (size_t i = 0; i < set->cap; i++)
+            if (set->slots[i].hash) id_set_place(ns, ncap, set->slots[i].hash, set->slots[i].seq);
+        free(set->slots);
+        set->slots = ns, set->cap = ncap;
+    }
+    id_set_place(set->slots, set->cap, hash, seq);
+    set->count++;
+}
+
+static void id_set_free(id_set *set) {
+    free(set->slots);
+    memset(set, 0, sizeof *set);
+}
+
+/* Is (project, id) stored? A hash match is confirmed by reading the row. */
+static int id_set_contains(sqlite_store *s, uint64_t hash, int64_t project_id, const char *id) {
+    id_set *set = &s->ids;
+    if (!set->cap) return 0;
+    for (size_t i = hash & (set->cap - 1); set->slots[i].hash; i = (i + 1) & (set->cap - 1)) {
+        if (set->slots[i].hash != hash) continue;
+        sqlite3_stmt *st = s->event_id_at;
+        sqlite3_bind_int64(st, 1, set->slots[i].seq);
+        int same = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) == project_id &&
+                   sqlite3_column_type(st, 1) == SQLITE_TEXT && strcmp((const char *)sqlite3_column_text(st, 1), id) == 0;
+        sqlite3_reset(st);
+        if (same) return 1;
+    }
+    return 0;
+}
+
+static int id_set_load(sqlite_store *s) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT seq, project_id, event_id FROM events WHERE event_id IS NOT NULL", -1, &st,
+                           NULL) != SQLITE_OK)
+        return fail(s, "load ids");
+    id_set_free(&s->ids);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        id_set_add(&s->ids, id_hash(sqlite3_column_int64(st, 1), (const char *)sqlite3_column_text(st, 2)),
+                   sqlite3_column_int64(st, 0));
+    sqlite3_finalize(st);
+    if (step != SQLITE_DONE) return fail(s, "load ids");
+    s->ids.loaded = 1;
+    return STORE_OK;
+}
+
 static void sq_close(store *base) {
     sqlite_store *s = (sqlite_store *)base;
     sqlite3_finalize(s->insert_event);
+    sqlite3_finalize(s->event_id_at);
+    id_set_free(&s->ids);
     if (s->db && sqlite3_close(s->db) != SQLITE_OK) log_error("sqlite: close: %s", sqlite3_errmsg(s->db));
     pthread_mutex_destroy(&s->lock);
     free(s);
@@ -163,10 +251,17 @@ static int sq_project_list(store *base, store_project_fn fn, void *ctx) {
 static int sq_events_append(store *base, store_event *evs, size_t n, unsigned char *dup) {
     sqlite_store *s = (sqlite_store *)base;
     pthread_mutex_lock(&s->lock);
-    int rc = exec_sql(s, "BEGIN IMMEDIATE");
+    int rc = s->ids.loaded ? STORE_OK : id_set_load(s);
+    if (rc == STORE_OK) rc = exec_sql(s, "BEGIN IMMEDIATE");
     sqlite3_stmt *st = s->insert_event;
     for (size_t i = 0; rc == STORE_OK && i < n; i++) {
         store_event *e = &evs[i];
+        uint64_t h = e->id ? id_hash(e->project_id, e->id) : 0;
+        if (e->id && id_set_contains(s, h, e->project_id, e->id)) {
+            dup[i] = 1;
+            e->seq = 0;
+            continue;
+        }
         sqlite3_bind_int64(st, 1, e->project_id);
         sqlite3_bind_int64(st, 2, e->ts_ms);
         sqlite3_bind_int64(st, 3, e->received_ms);
@@ -178,18 +273,18 @@ static int sq_events_append(store *base, store_event *evs, size_t n, unsigned ch
         bind_text_or_null(st, 9, e->body);
         if (sqlite3_step(st) != SQLITE_DONE) {
             rc = fail(s, "insert event");
-        } else if (sqlite3_changes(s->db) == 0) {
-            dup[i] = 1;
-            e->seq = 0;
         } else {
             dup[i] = 0;
             e->seq = sqlite3_last_insert_rowid(s->db);
+            if (e->id) id_set_add(&s->ids, h, e->seq);
         }
         sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
     }
     if (rc == STORE_OK) rc = exec_sql(s, "COMMIT");
-    if (rc != STORE_OK) exec_sql(s, "ROLLBACK");
+    if (rc != STORE_OK) {
+        exec_sql(s, "ROLLBACK");
+        id_set_free(&s->ids); /* it may hold ids of the rolled-back rows: reload on the next append */
+    }
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
@@ -206,6 +301,8 @@ static int sq_events_scan(store *base, int64_t after_seq, store_event_fn fn, voi
         rc = fail(s, "events_scan");
     } else {
         sqlite3_bind_int64(st, 1, after_seq);
+        int fill_ids = after_seq == 0 && !s->ids.loaded; /* a full scan loads the id set for free */
+        if (fill_ids) id_set_free(&s->ids);
         int step;
         while ((step = sqlite3_step(st)) == SQLITE_ROW) {
             store_event e = {
@@ -220,9 +317,12 @@ static int sq_events_scan(store *base, int64_t after_seq, store_event_fn fn, voi
                 .team_id = column_text_or_null(st, 8),
                 .body = column_text_or_null(st, 9),
             };
+            if (fill_ids && e.id) id_set_add(&s->ids, id_hash(e.project_id, e.id), e.seq);
             if ((rc = fn(ctx, &e)) != 0) break;
         }
         if (step != SQLITE_ROW && step != SQLITE_DONE) rc = fail(s, "events_scan");
+        if (fill_ids && step == SQLITE_DONE && rc == STORE_OK) s->ids.loaded = 1;
+        if (fill_ids && !s->ids.loaded) id_set_free(&s->ids);
         sqlite3_finalize(st);
     }
     pthread_mutex_unlock(&s->lock);
@@ -384,13 +484,15 @@ int store_sqlite_open(const char *dir, store **out, char *err, size_t errlen) {
         return STORE_EIO;
     }
     sqlite3_busy_timeout(s->db, 10000);
-    if (exec_sql(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-262144;"
+    if (exec_sql(s, "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-262144;"
                     " PRAGMA temp_store=MEMORY; PRAGMA mmap_size=1073741824; PRAGMA wal_autocheckpoint=10000;") ||
         migrate(s) ||
         sqlite3_prepare_v3(s->db,
-                           "INSERT OR IGNORE INTO events(project_id, ts, received_at, type, event_id, user_id, org_id,"
+                           "INSERT INTO events(project_id, ts, received_at, type, event_id, user_id, org_id,"
                            " team_id, body) VALUES(?,?,?,?,?,?,?,?,?)",
-                           -1, SQLITE_PREPARE_PERSISTENT, &s->insert_event, NULL) != SQLITE_OK) {
+                           -1, SQLITE_PREPARE_PERSISTENT, &s->insert_event, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v3(s->db, "SELECT project_id, event_id FROM events WHERE seq=?", -1,
+                           SQLITE_PREPARE_PERSISTENT, &s->event_id_at, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "cannot prepare %s: %s", path, sqlite3_errmsg(s->db));
         sq_close(&s->base);
         return STORE_EIO;

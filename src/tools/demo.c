@@ -56,7 +56,7 @@
 #define DEMO_HOUR 3600
 #define DEMO_MAX_TEAMS 5
 #define DEMO_UUID_LEN 36
-#define DEMO_OUT_CAPACITY ((size_t)4 << 20) /* bytes buffered before one fwrite */
+#define DEMO_OUT_CAPACITY ((size_t)1 << 20) /* bytes buffered before one fwrite */
 #define DEMO_EVENT_RESERVE ((size_t)16384)  /* room guaranteed before each event; the longest is under 2 KB */
 
 #define DEMO_NEVER INT32_MAX     /* a time that never comes */
@@ -176,13 +176,6 @@ typedef struct demo_user_plan {
     int32_t updated_at;
     int32_t spare_invite_at;      /* an invitation that is never accepted */
     int32_t spare_revoked_at;
-    float engagement;             /* chance of being active on a weekday, before decay */
-    float decay_days;             /* time constant of the decay */
-    float engagement_floor;       /* share of the level that never decays */
-    uint16_t join_day;
-    uint16_t churn_day;           /* DEMO_NO_DAY: never churns */
-    uint16_t reengage_day;        /* DEMO_NO_DAY: never comes back */
-    uint16_t age_offset_days;     /* tenure before the period, for users already there at the start */
     int16_t tz_minutes;           /* the org's time zone plus a personal shift */
     uint8_t role;                 /* demo_role in the primary org */
     uint8_t fate;                 /* demo_fate */
@@ -191,12 +184,20 @@ typedef struct demo_user_plan {
     uint8_t team_new_slot;
 } demo_user_plan;
 
-/* What the daily loop reads for every user: small, so that skipping inactive users stays in cache. */
-typedef struct demo_user_window {
-    uint16_t first_day;
+/* A user's engagement curve: all that the daily loop reads for every user, kept apart from demo_user_plan so that
+** skipping the inactive ones streams through 28 bytes per user instead of missing the cache on the plan. */
+typedef struct demo_user_activity {
+    uint16_t first_day;           /* the window of days on which the user may be active */
     uint16_t last_day;
     float gate;                   /* upper bound of the user's weekday activity chance over the period */
-} demo_user_window;
+    float engagement;             /* chance of being active on a weekday, before decay */
+    float decay_days;             /* time constant of the decay */
+    float engagement_floor;       /* share of the level that never decays */
+    uint16_t join_day;
+    uint16_t churn_day;           /* DEMO_NO_DAY: never churns */
+    uint16_t reengage_day;        /* DEMO_NO_DAY: never comes back */
+    uint16_t age_offset_days;     /* tenure before the period, for users already there at the start */
+} demo_user_activity;
 
 typedef struct demo_record {
     uint64_t key;                 /* time << 32 | sequence */
@@ -222,7 +223,7 @@ typedef struct demo_ctx {
     uint32_t org_count;
     demo_org_plan *orgs;
     demo_user_plan *users;
-    demo_user_window *windows;
+    demo_user_activity *activity; /* per user */
     uint64_t *org_members;        /* per org, sorted: joined_at << 32 | user */
     char *user_uuids;             /* DEMO_UUID_LEN chars per user, no terminator */
     char *org_uuids;
@@ -821,23 +822,23 @@ static unsigned demo_user_team_at(const demo_user_plan *plan, int32_t t)
 }
 
 /* Chance of activity on `day` (before the weekend factor): a decaying level, zero while churned. */
-static double demo_user_engagement(const demo_user_plan *plan, uint32_t day)
+static double demo_user_engagement(const demo_user_activity *curve, uint32_t day)
 {
-    double base = plan->engagement;
+    double base = curve->engagement;
     double age;
-    if (plan->churn_day != DEMO_NO_DAY && day >= plan->churn_day) {
-        if (plan->reengage_day == DEMO_NO_DAY || day < plan->reengage_day)
+    if (curve->churn_day != DEMO_NO_DAY && day >= curve->churn_day) {
+        if (curve->reengage_day == DEMO_NO_DAY || day < curve->reengage_day)
             return 0.0;
         base *= 0.6;
-        age = (double)(day - plan->reengage_day);
+        age = (double)(day - curve->reengage_day);
     } else {
-        age = (double)day - (double)plan->join_day + (double)plan->age_offset_days;
+        age = (double)day - (double)curve->join_day + (double)curve->age_offset_days;
         if (age < 0)
             age = 0;
     }
-    double floor_share = plan->engagement_floor;
-    double level = base * (floor_share + (1.0 - floor_share) * exp(-age / plan->decay_days));
-    if (age < 3 && plan->age_offset_days == 0)
+    double floor_share = curve->engagement_floor;
+    double level = base * (floor_share + (1.0 - floor_share) * exp(-age / curve->decay_days));
+    if (age < 3 && curve->age_offset_days == 0)
         level *= 1.4; /* onboarding */
     return level < 0.97 ? level : 0.97;
 }
@@ -989,7 +990,6 @@ static void demo_user_plan_reset(demo_user_plan *plan)
     plan->member_end = plan->user_end = plan->deactivated_at = plan->reactivated_at = DEMO_NEVER;
     plan->team_added_at = plan->team_changed_at = plan->role_changed_at = plan->updated_at = DEMO_NEVER;
     plan->spare_invite_at = plan->spare_revoked_at = DEMO_NEVER;
-    plan->churn_day = plan->reengage_day = DEMO_NO_DAY;
     plan->team_slot = plan->team_new_slot = DEMO_NO_SLOT;
 }
 
@@ -1118,7 +1118,8 @@ static void demo_plan_user_lifecycle(demo_ctx *ctx, demo_rng *rng, demo_user_pla
 }
 
 /* Engagement level, decay, churn and reengagement. */
-static void demo_plan_user_engagement(demo_ctx *ctx, demo_rng *rng, demo_user_plan *plan)
+static void demo_plan_user_engagement(demo_ctx *ctx, demo_rng *rng, const demo_user_plan *plan,
+                                      demo_user_activity *activity)
 {
     double r = demo_rng_unit(rng);
     double level;
@@ -1130,19 +1131,21 @@ static void demo_plan_user_engagement(demo_ctx *ctx, demo_rng *rng, demo_user_pl
         level = 0.02 + 0.1 * demo_rng_unit(rng); /* light users */
     if ((plan->flags & DEMO_USER_FOUNDER) && level < 0.4)
         level = 0.4;
-    plan->engagement = (float)level;
-    plan->decay_days = (float)(10.0 + 80.0 * demo_rng_unit(rng));
-    plan->engagement_floor = (float)(0.25 + 0.45 * demo_rng_unit(rng));
-    plan->join_day = (uint16_t)(plan->joined_at / DEMO_DAY);
-    plan->age_offset_days = (plan->flags & DEMO_USER_PREEXISTING) ? (uint16_t)(30 + demo_rng_below(rng, 370)) : 0;
+    activity->engagement = (float)level;
+    activity->decay_days = (float)(10.0 + 80.0 * demo_rng_unit(rng));
+    activity->engagement_floor = (float)(0.25 + 0.45 * demo_rng_unit(rng));
+    activity->join_day = (uint16_t)(plan->joined_at / DEMO_DAY);
+    activity->age_offset_days =
+        (plan->flags & DEMO_USER_PREEXISTING) ? (uint16_t)(30 + demo_rng_below(rng, 370)) : 0;
+    activity->churn_day = activity->reengage_day = DEMO_NO_DAY;
     if (demo_rng_chance(rng, 0.25)) {
-        double churn = (double)plan->join_day + 3.0 + demo_rng_exponential(rng, 25.0);
+        double churn = (double)activity->join_day + 3.0 + demo_rng_exponential(rng, 25.0);
         if (churn < (double)ctx->period_days) {
-            plan->churn_day = (uint16_t)churn;
+            activity->churn_day = (uint16_t)churn;
             if (demo_rng_chance(rng, 0.35)) {
                 double back = churn + 7.0 + demo_rng_exponential(rng, 20.0);
                 if (back < (double)ctx->period_days)
-                    plan->reengage_day = (uint16_t)back;
+                    activity->reengage_day = (uint16_t)back;
             }
         }
     }
@@ -1183,7 +1186,7 @@ static void demo_plan_user(demo_ctx *ctx, uint32_t user)
     demo_plan_user_signup(ctx, &rng, user, plan);
     plan->tz_minutes = (int16_t)(ctx->orgs[plan->org].tz_minutes + demo_rng_between(&rng, -60, 61));
     demo_plan_user_lifecycle(ctx, &rng, plan);
-    demo_plan_user_engagement(ctx, &rng, plan);
+    demo_plan_user_engagement(ctx, &rng, plan, &ctx->activity[user]);
     demo_plan_user_second_org(ctx, &rng, plan);
 }
 
@@ -1271,11 +1274,11 @@ static void demo_plan_inviters(demo_ctx *ctx)
 }
 
 /* The days on which each user may be active, and the bound of their daily chance. */
-static void demo_plan_windows(demo_ctx *ctx)
+static void demo_plan_activity_windows(demo_ctx *ctx)
 {
     for (uint32_t u = 0; u < ctx->user_count; u++) {
         const demo_user_plan *plan = &ctx->users[u];
-        demo_user_window *window = &ctx->windows[u];
+        demo_user_activity *window = &ctx->activity[u]; /* engagement already planned */
         int32_t end = demo_min32(plan->member_end, plan->user_end);
         if (plan->second_org != DEMO_NONE)
             end = demo_max32(end, demo_min32(ctx->orgs[plan->second_org].deleted_at, plan->user_end));
@@ -1283,16 +1286,16 @@ static void demo_plan_windows(demo_ctx *ctx)
             end = demo_min32(end, plan->deactivated_at);
         end = demo_min32(end, ctx->period_seconds);
         int32_t last_day = end > 0 ? (end - 1) / DEMO_DAY : -1;
-        if (plan->churn_day != DEMO_NO_DAY && plan->reengage_day == DEMO_NO_DAY)
-            last_day = demo_min32(last_day, (int32_t)plan->churn_day - 1);
-        window->first_day = plan->join_day;
-        if (last_day < (int32_t)plan->join_day) { /* never active: an empty window */
+        if (window->churn_day != DEMO_NO_DAY && window->reengage_day == DEMO_NO_DAY)
+            last_day = demo_min32(last_day, (int32_t)window->churn_day - 1);
+        window->first_day = window->join_day;
+        if (last_day < (int32_t)window->join_day) { /* never active: an empty window */
             window->first_day = 1;
             window->last_day = 0;
         } else {
             window->last_day = (uint16_t)last_day;
         }
-        double gate = plan->engagement * (plan->age_offset_days == 0 ? 1.4 : 1.0);
+        double gate = window->engagement * (window->age_offset_days == 0 ? 1.4 : 1.0);
         window->gate = (float)(gate < 0.97 ? gate : 0.97) + 1e-6f;
     }
 }
@@ -1859,7 +1862,7 @@ static void demo_put_usage_head(demo_ctx *ctx, demo_rng *rng, uint32_t u, uint32
 static void demo_write_usage_code_completions(demo_ctx *ctx, demo_rng *rng, uint32_t u, uint32_t org, int32_t t)
 {
     demo_out *out = demo_begin_event(ctx);
-    double intensity = 0.5 + ctx->users[u].engagement;
+    double intensity = 0.5 + ctx->activity[u].engagement;
     uint64_t completions = 1 + (uint64_t)(exp(2.2 + 0.8 * demo_rng_normal(rng)) * intensity);
     uint64_t chars = completions * (18 + demo_rng_below(rng, 43));
     uint64_t keystrokes = (uint64_t)((double)chars * (1.2 + 2.8 * demo_rng_unit(rng)));
@@ -1929,22 +1932,46 @@ static void demo_write_user_day(demo_ctx *ctx, uint32_t u, uint32_t day, uint64_
     }
 }
 
+/* Hint that a user's plan and UUID will be read soon: active users are far apart in memory, and waiting for their
+** cache lines one at a time costs more than writing their events. */
+#if defined(__GNUC__)
+#define DEMO_PREFETCH(address) __builtin_prefetch((address))
+#else
+#define DEMO_PREFETCH(address) ((void)(address))
+#endif
+#define DEMO_ACTIVE_QUEUE 16 /* active users whose memory is being fetched before their day is written */
+
 static void demo_write_day_activity(demo_ctx *ctx, uint32_t day)
 {
     double day_factor = demo_is_weekend(ctx->start_day + day) ? DEMO_WEEKEND_FACTOR : 1.0;
     uint64_t day_key = demo_hash(ctx->seed_key, DEMO_TAG_DAY, day, 0);
-    const demo_user_window *windows = ctx->windows;
+    const demo_user_activity *activity = ctx->activity;
+    uint32_t queued_user[DEMO_ACTIVE_QUEUE];
+    uint64_t queued_hash[DEMO_ACTIVE_QUEUE];
+    unsigned queued = 0, head = 0;
     for (uint32_t u = 0; u < ctx->user_count; u++) {
-        if (day < windows[u].first_day || day > windows[u].last_day)
+        if (day < activity[u].first_day || day > activity[u].last_day)
             continue;
         uint64_t h = demo_mix64(day_key ^ ((uint64_t)u * 0x9e3779b97f4a7c15ULL));
         double x = (double)(h >> 11) * 0x1.0p-53;
-        if (x >= windows[u].gate * day_factor)
+        if (x >= activity[u].gate * day_factor)
             continue;
-        if (x >= demo_user_engagement(&ctx->users[u], day) * day_factor)
+        if (x >= demo_user_engagement(&activity[u], day) * day_factor)
             continue;
-        demo_write_user_day(ctx, u, day, h);
+        DEMO_PREFETCH(&ctx->users[u]);
+        DEMO_PREFETCH(ctx->user_uuids + (size_t)u * DEMO_UUID_LEN);
+        if (queued == DEMO_ACTIVE_QUEUE) { /* full: write the oldest, keeping the users in order */
+            demo_write_user_day(ctx, queued_user[head], day, queued_hash[head]);
+            queued--;
+            head = (head + 1) % DEMO_ACTIVE_QUEUE;
+        }
+        unsigned tail = (head + queued) % DEMO_ACTIVE_QUEUE;
+        queued_user[tail] = u;
+        queued_hash[tail] = h;
+        queued++;
     }
+    for (; queued > 0; queued--, head = (head + 1) % DEMO_ACTIVE_QUEUE)
+        demo_write_user_day(ctx, queued_user[head], day, queued_hash[head]);
 }
 
 /* ------------------------------------------------------------------------------------------------ options */
@@ -2009,7 +2036,23 @@ static bool demo_parse_date(const char *text, int64_t *day)
     return true;
 }
 
-/* Returns 0 with *opt filled, 1 when help was asked for, 2 on a bad option (message on stderr). */
+/* The numeric options: name, accepted range, and where the value goes. */
+typedef struct demo_count_option {
+    const char *name;
+    uint64_t min;
+    uint64_t max;
+    size_t offset; /* of the uint64_t field in demo_options */
+} demo_count_option;
+
+static const demo_count_option demo_count_options[] = {
+    {"users", 1, DEMO_MAX_USERS, offsetof(demo_options, users)},
+    {"orgs", 1, DEMO_MAX_ORGS, offsetof(demo_options, orgs)},
+    {"days", 1, DEMO_MAX_DAYS, offsetof(demo_options, days)},
+    {"seed", 0, UINT64_MAX, offsetof(demo_options, seed)},
+};
+
+/* Returns 0 with *opt filled, 1 when help was asked for, 2 on a bad option (message on stderr).
+** Options take their value as the next argument or after '=' (--users=10). */
 static int demo_parse_options(int argc, char **argv, demo_options *opt)
 {
     opt->users = DEMO_DEFAULT_USERS;
@@ -2026,44 +2069,31 @@ static int demo_parse_options(int argc, char **argv, demo_options *opt)
             return 2;
         }
         const char *name = arg + 2;
-        const char *value;
-        size_t name_len;
         const char *equals = strchr(name, '=');
-        if (equals != NULL) {
-            name_len = (size_t)(equals - name);
-            value = equals + 1;
-        } else {
-            name_len = strlen(name);
-            value = i + 1 < argc ? argv[++i] : NULL;
-        }
-#define DEMO_OPTION_IS(literal) (name_len == sizeof(literal) - 1 && strncmp(name, literal, name_len) == 0)
-        bool known = true, is_end = false, ok;
-        if (DEMO_OPTION_IS("users"))
-            ok = demo_parse_count(value, 1, DEMO_MAX_USERS, &opt->users);
-        else if (DEMO_OPTION_IS("orgs"))
-            ok = demo_parse_count(value, 1, DEMO_MAX_ORGS, &opt->orgs);
-        else if (DEMO_OPTION_IS("days"))
-            ok = demo_parse_count(value, 1, DEMO_MAX_DAYS, &opt->days);
-        else if (DEMO_OPTION_IS("seed"))
-            ok = demo_parse_count(value, 0, UINT64_MAX, &opt->seed);
-        else if ((is_end = DEMO_OPTION_IS("end")))
-            ok = demo_parse_date(value, &opt->end_day);
-        else
-            known = ok = false;
-#undef DEMO_OPTION_IS
-        if (!known) {
-            fprintf(stderr, "demo: unknown option '%.*s' (see 'orgpulse demo --help')\n", (int)(name_len + 2), arg);
+        size_t name_len = equals != NULL ? (size_t)(equals - name) : strlen(name);
+        const demo_count_option *count = NULL;
+        for (size_t k = 0; k < DEMO_COUNT(demo_count_options); k++)
+            if (strlen(demo_count_options[k].name) == name_len &&
+                strncmp(name, demo_count_options[k].name, name_len) == 0)
+                count = &demo_count_options[k];
+        bool is_end = name_len == 3 && strncmp(name, "end", 3) == 0;
+        if (count == NULL && !is_end) {
+            fprintf(stderr, "demo: unknown option '--%.*s' (see 'orgpulse demo --help')\n", (int)name_len, name);
             return 2;
         }
-        if (!ok) {
-            if (value == NULL)
-                fprintf(stderr, "demo: option '%.*s' needs a value\n", (int)(name_len + 2), arg);
-            else if (is_end)
+        const char *value = equals != NULL ? equals + 1 : i + 1 < argc ? argv[++i] : NULL;
+        if (value == NULL) {
+            fprintf(stderr, "demo: option '--%.*s' needs a value\n", (int)name_len, name);
+            return 2;
+        }
+        if (is_end) {
+            if (!demo_parse_date(value, &opt->end_day)) {
                 fprintf(stderr, "demo: --end wants a date YYYY-MM-DD from 1970-01-01 on, not '%s'\n", value);
-            else
-                fprintf(stderr, "demo: bad value '%s' for '%.*s' (users 1..%llu, orgs 1..%llu, days 1..%llu, "
-                                "seed 0..2^64-1)\n",
-                        value, (int)(name_len + 2), arg, DEMO_MAX_USERS, DEMO_MAX_ORGS, DEMO_MAX_DAYS);
+                return 2;
+            }
+        } else if (!demo_parse_count(value, count->min, count->max, (uint64_t *)((char *)opt + count->offset))) {
+            fprintf(stderr, "demo: --%s wants a whole number from %llu to %llu, not '%s'\n", count->name,
+                    (unsigned long long)count->min, (unsigned long long)count->max, value);
             return 2;
         }
     }
@@ -2080,7 +2110,7 @@ static void demo_ctx_free(demo_ctx *ctx)
 {
     free(ctx->orgs);
     free(ctx->users);
-    free(ctx->windows);
+    free(ctx->activity);
     free(ctx->org_members);
     free(ctx->user_uuids);
     free(ctx->org_uuids);
@@ -2093,14 +2123,14 @@ static bool demo_ctx_alloc(demo_ctx *ctx)
     size_t users = ctx->user_count, orgs = ctx->org_count;
     ctx->orgs = calloc(orgs, sizeof *ctx->orgs);
     ctx->users = calloc(users, sizeof *ctx->users);
-    ctx->windows = calloc(users, sizeof *ctx->windows);
+    ctx->activity = calloc(users, sizeof *ctx->activity);
     ctx->org_members = calloc(users, sizeof *ctx->org_members);
     ctx->user_uuids = malloc(users * DEMO_UUID_LEN);
     ctx->org_uuids = malloc(orgs * DEMO_UUID_LEN);
     ctx->record_capacity = users * 6 + orgs * 8 + 1024;
     ctx->records = malloc(ctx->record_capacity * sizeof *ctx->records);
     ctx->out.buf = malloc(DEMO_OUT_CAPACITY);
-    return ctx->orgs && ctx->users && ctx->windows && ctx->org_members && ctx->user_uuids && ctx->org_uuids &&
+    return ctx->orgs && ctx->users && ctx->activity && ctx->org_members && ctx->user_uuids && ctx->org_uuids &&
            ctx->records && ctx->out.buf;
 }
 
@@ -2118,7 +2148,7 @@ static bool demo_plan(demo_ctx *ctx)
         demo_plan_user(ctx, u);
     demo_build_member_lists(ctx);
     demo_plan_inviters(ctx);
-    demo_plan_windows(ctx);
+    demo_plan_activity_windows(ctx);
     if (!demo_add_org_records(ctx))
         return false;
     for (uint32_t u = 0; u < ctx->user_count; u++)
