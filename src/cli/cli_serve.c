@@ -24,7 +24,8 @@ static const char usage[] =
     "  --threads N         HTTP worker threads (env ORGPULSE_THREADS, default: number of CPUs)\n"
     "  --max-body BYTES    largest request body accepted (env ORGPULSE_MAX_BODY, default 16777216)\n"
     "  --public-url URL    base URL for links in responses (env ORGPULSE_PUBLIC_URL, default from Host)\n"
-    "  --quiet             no access log (env ORGPULSE_QUIET)\n";
+    "  --quiet             no access log (env ORGPULSE_QUIET)\n"
+    "  --rebuild-only      rebuild the index from the store, report its time and size, and exit (benchmarks)\n";
 
 int cli_serve(int argc, char **argv) {
     cli_opt opts[] = {
@@ -34,6 +35,7 @@ int cli_serve(int argc, char **argv) {
         {"--max-body", "ORGPULSE_MAX_BODY", "16777216", 0},
         {"--public-url", "ORGPULSE_PUBLIC_URL", NULL, 0},
         {"--quiet", "ORGPULSE_QUIET", NULL, 1},
+        {"--rebuild-only", NULL, NULL, 1},
     };
     const char *pos[1];
     int npos;
@@ -70,8 +72,14 @@ int cli_serve(int argc, char **argv) {
         store_close(a.store);
         return 1;
     }
-    log_info("index rebuilt from %llu events in %.3f s", (unsigned long long)events,
-             (double)(time_monotonic_us() - t0) / 1e6);
+    fprintf(stderr, "orgpulse: index rebuilt from %llu events in %.3f s\n", (unsigned long long)events,
+            (double)(time_monotonic_us() - t0) / 1e6);
+    if (opts[6].value) {
+        engine_free(a.engine);
+        store_close(a.store);
+        close(lock);
+        return 0;
+    }
     keycache_create(a.store, &a.keys);
 
     /* Signals are taken by sigwait below, never by the worker threads. */

@@ -7,6 +7,7 @@
 
 #include "engine/event.h"
 #include "util/buf.h"
+#include "util/handoff.h"
 #include "util/log.h"
 #include "util/time.h"
 
@@ -137,6 +138,31 @@ static uint32_t intern_team(project_index *p, const char *id, int64_t ts) {
     return idx;
 }
 
+/* The index of the entity a column names (kind STORE_KIND_*): by the store's number when it has one (an array
+ * look-up), else by hashing its id. Either way the entity's first_seen_ms takes the earliest time. */
+static uint32_t resolve(project_index *p, int kind, int64_t num, const char *id, int64_t ts) {
+    if (!id) return INDEX_NONE;
+    uint32_t (*intern)(project_index *, const char *, int64_t) =
+        kind == STORE_KIND_USER ? intern_user : kind == STORE_KIND_ORG ? intern_org : intern_team;
+    uint32_t **of_num = kind == STORE_KIND_USER ? &p->user_of_num : kind == STORE_KIND_ORG ? &p->org_of_num : &p->team_of_num;
+    uint32_t *n = kind == STORE_KIND_USER ? &p->nuser_of_num : kind == STORE_KIND_ORG ? &p->norg_of_num : &p->nteam_of_num;
+    if (num < 0 || num >= (int64_t)UINT32_MAX) return intern(p, id, ts);
+    if ((uint32_t)num >= *n) {
+        uint32_t grown = *n ? *n : 1024;
+        while (grown <= (uint32_t)num) grown *= 2;
+        *of_num = xrealloc(*of_num, (size_t)grown * sizeof **of_num);
+        for (uint32_t i = *n; i < grown; i++) (*of_num)[i] = INDEX_NONE;
+        *n = grown;
+    }
+    uint32_t idx = (*of_num)[num];
+    if (idx == INDEX_NONE) return (*of_num)[num] = intern(p, id, ts);
+    int64_t *first_seen = kind == STORE_KIND_USER ? &p->users[idx].first_seen_ms
+                          : kind == STORE_KIND_ORG ? &p->orgs[idx].first_seen_ms
+                                                   : &p->teams[idx].first_seen_ms;
+    if (ts < *first_seen) *first_seen = ts;
+    return idx;
+}
+
 static uint32_t membership_get(project_index *p, uint32_t org, uint32_t user) {
     user_rec *u = &p->users[user];
     for (uint32_t i = 0; i < u->nmemberships; i++)
@@ -236,40 +262,35 @@ static void series_free(bitmap_series *s) {
 
 /* ---- usage counters ---- */
 
-static uint64_t usage_hash(const usage_key *k) {
-    uint64_t h = (uint64_t)(uint32_t)k->day * 0x9E3779B97F4A7C15ULL;
-    h ^= ((uint64_t)k->user << 32 | k->org) * 0xC2B2AE3D27D4EB4FULL;
-    h ^= ((uint64_t)k->team << 32 | (uint64_t)k->feature << 16 | k->metric) * 0x165667B19E3779F9ULL;
-    h ^= h >> 29;
-    return h;
+static int usage_cmp(const usage_entry *a, const usage_entry *b) {
+    if (a->day != b->day) return a->day < b->day ? -1 : 1;
+    if (a->feature != b->feature) return a->feature < b->feature ? -1 : 1;
+    if (a->metric != b->metric) return a->metric < b->metric ? -1 : 1;
+    if (a->org != b->org) return a->org < b->org ? -1 : 1;
+    if (a->team != b->team) return a->team < b->team ? -1 : 1;
+    return 0;
 }
 
-static int usage_key_eq(const usage_key *a, const usage_key *b) {
-    return a->day == b->day && a->user == b->user && a->org == b->org && a->team == b->team &&
-           a->feature == b->feature && a->metric == b->metric;
-}
-
-static usage_slot *usage_find(usage_slot *slots, size_t cap, const usage_key *k) {
-    size_t i = usage_hash(k) & (cap - 1);
-    while (slots[i].used && !usage_key_eq(&slots[i].key, k)) i = (i + 1) & (cap - 1);
-    return &slots[i];
-}
-
-static void usage_add(project_index *p, const usage_key *k, double value) {
-    if ((p->usage_count + 1) * 4 > p->usage_cap * 3) {
-        size_t ncap = p->usage_cap ? p->usage_cap * 2 : 1024;
-        usage_slot *ns = xcalloc(ncap, sizeof *ns);
-        for (size_t i = 0; i < p->usage_cap; i++)
-            if (p->usage[i].used) *usage_find(ns, ncap, &p->usage[i].key) = p->usage[i];
-        free(p->usage);
-        p->usage = ns, p->usage_cap = ncap;
+static void usage_add(project_index *p, user_rec *u, const usage_entry *k) {
+    uint32_t lo = 0, hi = u->nusage;
+    if (hi && usage_cmp(&u->usage[hi - 1], k) < 0) {
+        lo = hi; /* the common case: a newer key than any, append */
+    } else {
+        while (lo < hi) { /* first entry >= k */
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (usage_cmp(&u->usage[mid], k) < 0) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo < u->nusage && usage_cmp(&u->usage[lo], k) == 0) {
+            u->usage[lo].value += k->value;
+            return;
+        }
     }
-    usage_slot *s = usage_find(p->usage, p->usage_cap, k);
-    if (!s->used) {
-        s->used = 1, s->key = *k, s->value = 0;
-        p->usage_count++;
-    }
-    s->value += value;
+    GROW(u->usage, u->nusage, u->cap_usage);
+    memmove(u->usage + lo + 1, u->usage + lo, (u->nusage - lo) * sizeof *u->usage);
+    u->usage[lo] = *k;
+    u->nusage++;
+    p->usage_entries++;
 }
 
 /* ---- engine ---- */
@@ -290,7 +311,7 @@ static void project_free(project_index *p) {
         free(u->id);
         lww_free(&u->email), lww_free(&u->username), lww_free(&u->first_name), lww_free(&u->last_name);
         lww_free(&u->role), lww_free(&u->verified), lww_free(&u->properties), lww_free(&u->signup_query_parameters);
-        free(u->status.items), free(u->teams.items), free(u->memberships);
+        free(u->status.items), free(u->teams.items), free(u->memberships), free(u->usage);
     }
     for (uint32_t i = 0; i < p->norgs; i++) {
         org_rec *o = &p->orgs[i];
@@ -306,8 +327,9 @@ static void project_free(project_index *p) {
     }
     for (uint32_t i = 0; i < p->nmemberships; i++) free(p->memberships[i].log.items);
     for (uint32_t i = 0; i < p->ninvites; i++) free(p->invites[i].email_lower), free(p->invites[i].invite_id);
-    free(p->users), free(p->orgs), free(p->teams), free(p->memberships), free(p->invites), free(p->usage);
+    free(p->users), free(p->orgs), free(p->teams), free(p->memberships), free(p->invites);
     strmap_free(&p->user_ids), strmap_free(&p->org_ids), strmap_free(&p->team_ids);
+    free(p->user_of_num), free(p->org_of_num), free(p->team_of_num);
     string_table_free(&p->roles), string_table_free(&p->features), string_table_free(&p->metrics);
     series_free(&p->day_users), series_free(&p->day_orgs), series_free(&p->hour_users);
     pthread_rwlock_destroy(&p->lock);
@@ -380,9 +402,8 @@ static void apply_activity(project_index *p, uint32_t user, uint32_t org, int64_
 static void apply_usage(project_index *p, const json_scanner *j, json_scanner *sub, uint32_t user, uint32_t org,
                         uint32_t team, int64_t ts) {
     const char *feature = jstr(j, "feature");
-    usage_key k = {
+    usage_entry k = {
         .day = time_day_of(ts),
-        .user = user,
         .org = org,
         .team = team,
         .feature = (uint16_t)string_table_intern(&p->features, feature ? feature : ""),
@@ -391,7 +412,8 @@ static void apply_usage(project_index *p, const json_scanner *j, json_scanner *s
     if (!metrics || json_scan_object(sub, metrics->value.raw, metrics->value.raw_len) != 0) return;
     for (size_t i = 0; i < sub->count; i++) {
         k.metric = (uint16_t)string_table_intern(&p->metrics, sub->members[i].key);
-        usage_add(p, &k, sub->members[i].value.number);
+        k.value = sub->members[i].value.number;
+        usage_add(p, &p->users[user], &k);
     }
 }
 
@@ -410,10 +432,13 @@ int engine_apply(engine *e, const store_event *ev) {
         return -1;
     }
     const int64_t ts = ev->ts_ms;
-    version v = {ts, event_content_hash(ev->type, ev->user_id, ev->org_id, ev->team_id, ev->body)};
-    uint32_t user = ev->user_id ? intern_user(p, ev->user_id, ts) : INDEX_NONE;
-    uint32_t org = ev->org_id ? intern_org(p, ev->org_id, ts) : INDEX_NONE;
-    uint32_t team = ev->team_id ? intern_team(p, ev->team_id, ts) : INDEX_NONE;
+    /* activity and usage are commutative: only facts with a history need the content tiebreak */
+    version v = {ts, ev->type == EV_ACTIVITY || ev->type == EV_USAGE
+                         ? 0
+                         : event_content_hash(ev->type, ev->user_id, ev->org_id, ev->team_id, ev->body)};
+    uint32_t user = resolve(p, STORE_KIND_USER, ev->user_num, ev->user_id, ts);
+    uint32_t org = resolve(p, STORE_KIND_ORG, ev->org_num, ev->org_id, ts);
+    uint32_t team = resolve(p, STORE_KIND_TEAM, ev->team_num, ev->team_id, ts);
 
     switch ((event_type)ev->type) {
     case EV_USER_CREATED: {
@@ -534,21 +559,90 @@ int engine_apply(engine *e, const store_event *ev) {
     return 0;
 }
 
+/* The rebuild is a two-thread pipeline: the caller's thread reads the store (SQLite decoding, and the store's id
+ * set) into batches of copied rows while a second thread applies the previous batch to the index. */
+#define REBUILD_ROWS 8192
+#define REBUILD_TEXT (4u << 20)
+
+typedef struct rebuild_slot {
+    store_event rows[REBUILD_ROWS];
+    size_t n;
+    char *text;
+    size_t used, cap;
+} rebuild_slot;
+
 typedef struct rebuild_ctx {
     engine *e;
+    handoff h;
+    rebuild_slot *slots; /* two */
+    int current;         /* slot being filled, or -1 */
     uint64_t count;
 } rebuild_ctx;
 
-static int rebuild_one(void *ctx, const store_event *ev) {
+static const char *slot_copy(rebuild_slot *sl, const char *s) {
+    if (!s) return NULL;
+    size_t n = strlen(s) + 1;
+    char *p = sl->text + sl->used;
+    memcpy(p, s, n);
+    sl->used += n;
+    return p;
+}
+
+static size_t row_text_size(const store_event *ev) { return ev->body ? strlen(ev->body) + 1 : 0; }
+
+static int rebuild_read_one(void *ctx, const store_event *ev) {
     rebuild_ctx *r = ctx;
     if (ev->type < 0 || ev->type >= EV__COUNT) return 0;
-    if (engine_apply(r->e, ev) == 0) r->count++;
+    size_t need = row_text_size(ev);
+    rebuild_slot *sl = r->current >= 0 ? &r->slots[r->current] : NULL;
+    if (sl && (sl->n == REBUILD_ROWS || sl->used + need > sl->cap)) {
+        handoff_publish(&r->h);
+        r->current = -1, sl = NULL;
+    }
+    if (!sl) {
+        if ((r->current = handoff_acquire_free(&r->h)) < 0) return -1;
+        sl = &r->slots[r->current];
+        sl->n = 0, sl->used = 0;
+        if (need > sl->cap) {
+            free(sl->text);
+            sl->cap = need;
+            sl->text = xmalloc(sl->cap);
+        }
+    }
+    store_event *row = &sl->rows[sl->n++];
+    *row = *ev;
+    row->id = NULL; /* the index does not need it */
+    /* the id strings belong to the store's entity map and live as long as the store; only the body is copied */
+    row->body = slot_copy(sl, ev->body);
     return 0;
 }
 
+static void *rebuild_apply_main(void *arg) {
+    rebuild_ctx *r = arg;
+    int i;
+    while ((i = handoff_acquire_ready(&r->h)) >= 0) {
+        rebuild_slot *sl = &r->slots[i];
+        for (size_t k = 0; k < sl->n; k++)
+            if (engine_apply(r->e, &sl->rows[k]) == 0) r->count++;
+        handoff_release(&r->h, 0);
+    }
+    return NULL;
+}
+
 int engine_rebuild(engine *e, store *s, uint64_t *out_events) {
-    rebuild_ctx r = {e, 0};
-    int rc = store_events_scan(s, 0, rebuild_one, &r);
+    rebuild_ctx r = {.e = e, .current = -1};
+    handoff_init(&r.h);
+    r.slots = xcalloc(2, sizeof *r.slots);
+    for (int i = 0; i < 2; i++) r.slots[i].text = xmalloc(REBUILD_TEXT), r.slots[i].cap = REBUILD_TEXT;
+    pthread_t applier;
+    pthread_create(&applier, NULL, rebuild_apply_main, &r);
+    int rc = store_events_scan(s, 0, rebuild_read_one, &r);
+    if (r.current >= 0) handoff_publish(&r.h);
+    handoff_close(&r.h);
+    pthread_join(applier, NULL);
+    handoff_destroy(&r.h);
+    for (int i = 0; i < 2; i++) free(r.slots[i].text);
+    free(r.slots);
     if (out_events) *out_events = r.count;
     return rc;
 }

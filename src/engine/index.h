@@ -53,6 +53,16 @@ enum { STATUS_CREATED, STATUS_DELETED, STATUS_DEACTIVATED, STATUS_REACTIVATED };
 enum { MEMBER_ADDED, MEMBER_REMOVED, MEMBER_ROLE_CHANGED };
 enum { TEAM_JOINED, TEAM_LEFT };
 
+/* Usage counters of one user: one value per (day, feature, metric, org, team), org/team INDEX_NONE when the event
+ * named none. Kept sorted by that key in the user's own vector: events mostly arrive in time order, so adding is
+ * an append or an update of a recent entry, and org, team and user usage all roll up from these. 24 bytes each. */
+typedef struct usage_entry {
+    int32_t day;
+    uint16_t feature, metric;
+    uint32_t org, team;
+    double value;
+} usage_entry;
+
 typedef struct user_rec {
     char *id;
     lww_text email, username, first_name, last_name, role, verified, properties, signup_query_parameters;
@@ -65,6 +75,8 @@ typedef struct user_rec {
     history teams;       /* TEAM_JOINED / TEAM_LEFT with arg = team index */
     uint32_t *memberships; /* indexes into project_index.memberships */
     uint32_t nmemberships, cap_memberships;
+    usage_entry *usage;
+    uint32_t nusage, cap_usage;
     /* derived from the histories */
     unsigned deleted : 1, deactivated : 1;
     int64_t deactivated_ms; /* start of the current deactivation */
@@ -110,19 +122,6 @@ typedef struct invite_rec {
     uint32_t role;
 } invite_rec;
 
-/* Usage counters: one value per (day, user, org, team, feature, metric); org/team INDEX_NONE when the event gave none. */
-typedef struct usage_key {
-    int32_t day;
-    uint32_t user, org, team;
-    uint16_t feature, metric;
-} usage_key;
-
-typedef struct usage_slot {
-    usage_key key;
-    double value;
-    int used;
-} usage_slot;
-
 /* A growable table of bitmaps indexed by day number (or hour number). */
 typedef struct bitmap_series {
     roaring_bitmap_t **items;
@@ -156,8 +155,10 @@ typedef struct project_index {
     bitmap_series day_users;  /* day -> users active that day */
     bitmap_series day_orgs;   /* day -> orgs named by an activity/usage event that day */
     bitmap_series hour_users; /* hour since epoch -> users active in that hour */
-    usage_slot *usage;
-    size_t usage_count, usage_cap;
+    uint64_t usage_entries; /* sum of the users' nusage */
+    /* store number (store_event.*_num) -> index here, INDEX_NONE until first seen; avoids hashing ids */
+    uint32_t *user_of_num, *org_of_num, *team_of_num;
+    uint32_t nuser_of_num, norg_of_num, nteam_of_num;
     uint64_t events; /* events applied */
     uint64_t events_by_type[32];
 } project_index;

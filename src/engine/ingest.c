@@ -24,6 +24,9 @@ int engine_ingest_batch(engine *e, store *s, int64_t project_id, const event_bat
             .org_id = ev->org_id,
             .team_id = ev->team_id,
             .body = ev->rest,
+            .user_num = -1,
+            .org_num = -1,
+            .team_num = -1,
         };
     }
     if (e) pthread_mutex_lock(&e->ingest_lock);

@@ -19,7 +19,14 @@ enum {
     STORE_EINVAL = -4,
 };
 
-/* One event of the log. On append, seq is filled in by the store. */
+/* One event of the log. On append, seq and the *_num fields are filled in by the store.
+ * The store numbers the users, orgs and teams that events name in their columns: per project and kind, 0, 1, 2...
+ * in order of first appearance. A number is stable for the life of the store; the index uses it to find an entity
+ * without hashing its id. */
+#define STORE_KIND_USER 0
+#define STORE_KIND_ORG 1
+#define STORE_KIND_TEAM 2
+
 typedef struct store_event {
     int64_t seq;
     int64_t project_id;
@@ -30,7 +37,10 @@ typedef struct store_event {
     const char *user_id; /* NULL when absent */
     const char *org_id;
     const char *team_id;
-    const char *body; /* canonical JSON text, NULL for a plain activity event */
+    const char *body; /* the members that are not columns, as a JSON object text, or NULL */
+    int64_t user_num; /* the store's number for user_id, -1 when absent */
+    int64_t org_num;
+    int64_t team_num;
 } store_event;
 
 #define STORE_KEY_ID_LEN 16 /* hex characters of a key's public id */

@@ -6,10 +6,16 @@
  * The schema is versioned with PRAGMA user_version; `migrations` lists every step, applied in order at open.
  *
  * Idempotency ids are checked against an in-memory set rather than a unique SQL index: random ids make a B-tree
- * index dirty one page per insert, which capped ingestion far below the target. The set holds, per stored id, the
- * 64-bit hash of (project, id) and the row's seq (16 bytes); a hash match is confirmed by reading that row (a rowid
- * look-up), so dedup is exact. The set is filled by the first full scan (the server's rebuild) or, for an import,
- * on the first append. Only one process appends to a data directory (the lock file in cli.c). */
+ * index dirty one page per insert, which capped ingestion far below the target. The set holds the 64-bit hash of
+ * (project, id) of every stored id, 8 bytes each at a load of at most 3/4 (about 11 bytes per id); two ids are taken
+ * as the same when their hashes are equal. The chance that a store of n ids holds one false duplicate is about
+ * n^2 / 2^65: 3e-8 at a million ids, 3e-5 at 32 million, the odds a random UUID scheme lives with too.
+ * The set is filled by the first full scan (the server's rebuild) or, for an import, on the first append.
+ * Only one process appends to a data directory (the lock file in cli.c).
+ *
+ * Events name users, orgs and teams by number (user_num...), and `entities` maps the numbers to the ids clients
+ * use: rows are a third smaller than with UUID strings, and the index rebuild finds entities by number instead of
+ * hashing strings. The numbers are assigned here, per project and kind, from an in-memory map loaded on first use. */
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -23,24 +29,34 @@
 #include "util/strmap.h"
 #include "util/time.h"
 
-typedef struct id_slot {
-    uint64_t hash; /* 0 = empty */
-    int64_t seq;
-} id_slot;
-
 typedef struct id_set {
-    id_slot *slots;
-    size_t cap, count; /* cap: a power of two */
+    uint64_t *slots; /* 0 = empty */
+    size_t cap, count;
     int loaded;
 } id_set;
+
+/* The ids of one project's entities of one kind: id -> number (map) and number -> id (names). */
+typedef struct entity_map {
+    strmap numbers;
+    char **names;
+    size_t count, cap;
+} entity_map;
+
+typedef struct project_entities {
+    int64_t project_id;
+    entity_map kinds[3];
+} project_entities;
 
 typedef struct sqlite_store {
     store base;
     sqlite3 *db;
     pthread_mutex_t lock;
     sqlite3_stmt *insert_event;
-    sqlite3_stmt *event_id_at; /* SELECT project_id, event_id FROM events WHERE seq=? */
+    sqlite3_stmt *insert_entity;
     id_set ids;
+    project_entities *entities;
+    size_t nentities;
+    int entities_loaded;
 } sqlite_store;
 
 static const char *const migrations[] = {
@@ -50,9 +66,11 @@ static const char *const migrations[] = {
     " name TEXT NOT NULL, scopes TEXT NOT NULL, org_id TEXT, secret_hash BLOB NOT NULL,"
     " created_at INTEGER NOT NULL, last_used_at INTEGER, revoked_at INTEGER);"
     "CREATE INDEX api_keys_project ON api_keys(project_id);"
+    "CREATE TABLE entities(project_id INTEGER NOT NULL, kind INTEGER NOT NULL, num INTEGER NOT NULL,"
+    " ext_id TEXT NOT NULL, PRIMARY KEY(project_id, kind, num)) WITHOUT ROWID;"
     "CREATE TABLE events(seq INTEGER PRIMARY KEY, project_id INTEGER NOT NULL, ts INTEGER NOT NULL,"
-    " received_at INTEGER NOT NULL, type INTEGER NOT NULL, event_id TEXT, user_id TEXT, org_id TEXT,"
-    " team_id TEXT, body TEXT);",
+    " received_at INTEGER NOT NULL, type INTEGER NOT NULL, event_id TEXT, user_num INTEGER, org_num INTEGER,"
+    " team_num INTEGER, body TEXT);",
 };
 
 static int fail(sqlite_store *s, const char *what) {
@@ -99,6 +117,17 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s) {
         sqlite3_bind_null(st, i);
 }
 
+static void bind_num_or_null(sqlite3_stmt *st, int i, int64_t n) {
+    if (n >= 0)
+        sqlite3_bind_int64(st, i, n);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static int64_t column_num_or_none(sqlite3_stmt *st, int i) {
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
+}
+
 static const char *column_text_or_null(sqlite3_stmt *st, int i) {
     return sqlite3_column_type(st, i) == SQLITE_NULL ? NULL : (const char *)sqlite3_column_text(st, i);
 }
@@ -114,23 +143,35 @@ static uint64_t id_hash(int64_t project_id, const char *id) {
     return h | 1; /* never 0, which marks an empty slot */
 }
 
-static void id_set_place(id_slot *slots, size_t cap, uint64_t hash, int64_t seq) {
-    size_t i = hash & (cap - 1);
-    while (slots[i].hash) i = (i + 1) & (cap - 1);
-    slots[i].hash = hash, slots[i].seq = seq;
+/* Positions by multiply-shift, so the capacity need not be a power of two and can grow by half. */
+static size_t id_set_home(uint64_t hash, size_t cap) { return (size_t)(((unsigned __int128)hash * cap) >> 64); }
+
+static void id_set_place(uint64_t *slots, size_t cap, uint64_t hash) {
+    size_t i = id_set_home(hash, cap);
+    while (slots[i]) i = i + 1 == cap ? 0 : i + 1;
+    slots[i] = hash;
 }
 
-static void id_set_add(id_set *set, uint64_t hash, int64_t seq) {
-    if ((set->count + 1) * 5 > set->cap * 4) {
-        size_t ncap = set->cap ? set->cap * 2 : 1 << 16;
-        id_slot *ns = xcalloc(ncap, sizeof *ns);
-        for (size_t i = 0; i < set->cap; i++)
-            if (set->slots[i].hash) id_set_place(ns, ncap, set->slots[i].hash, set->slots[i].seq);
-        free(set->slots);
-        set->slots = ns, set->cap = ncap;
-    }
-    id_set_place(set->slots, set->cap, hash, seq);
+static void id_set_reserve(id_set *set, size_t n) {
+    if (n * 4 <= set->cap * 3) return;
+    size_t ncap = set->cap ? set->cap + set->cap / 2 : 1 << 16;
+    while (n * 4 > ncap * 3) ncap += ncap / 2;
+    uint64_t *ns = xcalloc(ncap, sizeof *ns);
+    for (size_t i = 0; i < set->cap; i++)
+        if (set->slots[i]) id_set_place(ns, ncap, set->slots[i]);
+    free(set->slots);
+    set->slots = ns, set->cap = ncap;
+}
+
+/* Add a hash; returns 0 when it was already there. */
+static int id_set_add(id_set *set, uint64_t hash) {
+    id_set_reserve(set, set->count + 1);
+    size_t i = id_set_home(hash, set->cap);
+    for (; set->slots[i]; i = i + 1 == set->cap ? 0 : i + 1)
+        if (set->slots[i] == hash) return 0;
+    set->slots[i] = hash;
     set->count++;
+    return 1;
 }
 
 static void id_set_free(id_set *set) {
@@ -138,43 +179,134 @@ static void id_set_free(id_set *set) {
     memset(set, 0, sizeof *set);
 }
 
-/* Is (project, id) stored? A hash match is confirmed by reading the row. */
-static int id_set_contains(sqlite_store *s, uint64_t hash, int64_t project_id, const char *id) {
-    id_set *set = &s->ids;
-    if (!set->cap) return 0;
-    for (size_t i = hash & (set->cap - 1); set->slots[i].hash; i = (i + 1) & (set->cap - 1)) {
-        if (set->slots[i].hash != hash) continue;
-        sqlite3_stmt *st = s->event_id_at;
-        sqlite3_bind_int64(st, 1, set->slots[i].seq);
-        int same = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) == project_id &&
-                   sqlite3_column_type(st, 1) == SQLITE_TEXT && strcmp((const char *)sqlite3_column_text(st, 1), id) == 0;
-        sqlite3_reset(st);
-        if (same) return 1;
+/* The largest seq: an upper bound of the ids stored, to size the id set once (pages of a large calloc that stay
+ * empty cost no memory). */
+static int64_t max_seq(sqlite_store *s) {
+    sqlite3_stmt *st;
+    int64_t n = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT max(seq) FROM events", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
     }
-    return 0;
+    return n;
 }
 
 static int id_set_load(sqlite_store *s) {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT seq, project_id, event_id FROM events WHERE event_id IS NOT NULL", -1, &st,
+    if (sqlite3_prepare_v2(s->db, "SELECT project_id, event_id FROM events WHERE event_id IS NOT NULL", -1, &st,
                            NULL) != SQLITE_OK)
         return fail(s, "load ids");
     id_set_free(&s->ids);
+    id_set_reserve(&s->ids, (size_t)max_seq(s));
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW)
-        id_set_add(&s->ids, id_hash(sqlite3_column_int64(st, 1), (const char *)sqlite3_column_text(st, 2)),
-                   sqlite3_column_int64(st, 0));
+        id_set_add(&s->ids, id_hash(sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1)));
     sqlite3_finalize(st);
     if (step != SQLITE_DONE) return fail(s, "load ids");
     s->ids.loaded = 1;
     return STORE_OK;
 }
 
+/* ---- entity numbers ---- */
+
+static void entities_free(sqlite_store *s) {
+    for (size_t i = 0; i < s->nentities; i++) {
+        for (int k = 0; k < 3; k++) {
+            entity_map *m = &s->entities[i].kinds[k];
+            for (size_t n = 0; n < m->count; n++) free(m->names[n]);
+            free(m->names);
+            strmap_free(&m->numbers);
+        }
+    }
+    free(s->entities);
+    s->entities = NULL, s->nentities = 0, s->entities_loaded = 0;
+}
+
+static entity_map *entity_map_of(sqlite_store *s, int64_t project_id, int kind) {
+    for (size_t i = 0; i < s->nentities; i++)
+        if (s->entities[i].project_id == project_id) return &s->entities[i].kinds[kind];
+    s->entities = xrealloc(s->entities, (s->nentities + 1) * sizeof *s->entities);
+    project_entities *pe = &s->entities[s->nentities++];
+    memset(pe, 0, sizeof *pe);
+    pe->project_id = project_id;
+    return &pe->kinds[kind];
+}
+
+/* Remember number `num` for `ext_id` (numbers arrive in order: num == count). */
+static void entity_map_put(entity_map *m, const char *ext_id) {
+    if (m->count == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 64;
+        m->names = xrealloc(m->names, m->cap * sizeof *m->names);
+    }
+    char *name = xstrdup(ext_id);
+    m->names[m->count] = name;
+    strmap_put(&m->numbers, name, strlen(name), (uint32_t)m->count);
+    m->count++;
+}
+
+static int entities_load(sqlite_store *s) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT project_id, kind, num, ext_id FROM entities ORDER BY project_id, kind, num",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(s, "load entities");
+    entities_free(s);
+    int step, rc = STORE_OK;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int kind = sqlite3_column_int(st, 1);
+        if (kind < 0 || kind > 2) continue;
+        entity_map *m = entity_map_of(s, sqlite3_column_int64(st, 0), kind);
+        if ((size_t)sqlite3_column_int64(st, 2) != m->count) {
+            log_error("sqlite: entity numbers are not dense (project %lld kind %d)",
+                      (long long)sqlite3_column_int64(st, 0), kind);
+            rc = STORE_EIO;
+            break;
+        }
+        entity_map_put(m, (const char *)sqlite3_column_text(st, 3));
+    }
+    sqlite3_finalize(st);
+    if (rc == STORE_OK && step != SQLITE_DONE) rc = fail(s, "load entities");
+    if (rc == STORE_OK) s->entities_loaded = 1;
+    else entities_free(s);
+    return rc;
+}
+
+/* The number of ext_id, assigning the next one (and storing it, inside the caller's transaction) when new. */
+static int entity_number(sqlite_store *s, int64_t project_id, int kind, const char *ext_id, int64_t *out) {
+    if (!ext_id) {
+        *out = -1;
+        return STORE_OK;
+    }
+    entity_map *m = entity_map_of(s, project_id, kind);
+    uint32_t num;
+    if (strmap_get(&m->numbers, ext_id, strlen(ext_id), &num) == 0) {
+        *out = num;
+        return STORE_OK;
+    }
+    sqlite3_stmt *st = s->insert_entity;
+    sqlite3_bind_int64(st, 1, project_id);
+    sqlite3_bind_int(st, 2, kind);
+    sqlite3_bind_int64(st, 3, (int64_t)m->count);
+    sqlite3_bind_text(st, 4, ext_id, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE) return fail(s, "insert entity");
+    *out = (int64_t)m->count;
+    entity_map_put(m, ext_id);
+    return STORE_OK;
+}
+
+static const char *entity_name(sqlite_store *s, int64_t project_id, int kind, int64_t num) {
+    if (num < 0) return NULL;
+    entity_map *m = entity_map_of(s, project_id, kind);
+    return (size_t)num < m->count ? m->names[num] : NULL;
+}
+
 static void sq_close(store *base) {
     sqlite_store *s = (sqlite_store *)base;
     sqlite3_finalize(s->insert_event);
-    sqlite3_finalize(s->event_id_at);
+    sqlite3_finalize(s->insert_entity);
     id_set_free(&s->ids);
+    entities_free(s);
     if (s->db && sqlite3_close(s->db) != SQLITE_OK) log_error("sqlite: close: %s", sqlite3_errmsg(s->db));
     pthread_mutex_destroy(&s->lock);
     free(s);
@@ -252,31 +384,34 @@ static int sq_events_append(store *base, store_event *evs, size_t n, unsigned ch
     sqlite_store *s = (sqlite_store *)base;
     pthread_mutex_lock(&s->lock);
     int rc = s->ids.loaded ? STORE_OK : id_set_load(s);
+    if (rc == STORE_OK && !s->entities_loaded) rc = entities_load(s);
     if (rc == STORE_OK) rc = exec_sql(s, "BEGIN IMMEDIATE");
     sqlite3_stmt *st = s->insert_event;
     for (size_t i = 0; rc == STORE_OK && i < n; i++) {
         store_event *e = &evs[i];
-        uint64_t h = e->id ? id_hash(e->project_id, e->id) : 0;
-        if (e->id && id_set_contains(s, h, e->project_id, e->id)) {
+        if (e->id && !id_set_add(&s->ids, id_hash(e->project_id, e->id))) {
             dup[i] = 1;
             e->seq = 0;
             continue;
         }
+        if ((rc = entity_number(s, e->project_id, STORE_KIND_USER, e->user_id, &e->user_num)) != STORE_OK ||
+            (rc = entity_number(s, e->project_id, STORE_KIND_ORG, e->org_id, &e->org_num)) != STORE_OK ||
+            (rc = entity_number(s, e->project_id, STORE_KIND_TEAM, e->team_id, &e->team_num)) != STORE_OK)
+            break;
         sqlite3_bind_int64(st, 1, e->project_id);
         sqlite3_bind_int64(st, 2, e->ts_ms);
         sqlite3_bind_int64(st, 3, e->received_ms);
         sqlite3_bind_int(st, 4, e->type);
         bind_text_or_null(st, 5, e->id);
-        bind_text_or_null(st, 6, e->user_id);
-        bind_text_or_null(st, 7, e->org_id);
-        bind_text_or_null(st, 8, e->team_id);
+        bind_num_or_null(st, 6, e->user_num);
+        bind_num_or_null(st, 7, e->org_num);
+        bind_num_or_null(st, 8, e->team_num);
         bind_text_or_null(st, 9, e->body);
         if (sqlite3_step(st) != SQLITE_DONE) {
             rc = fail(s, "insert event");
         } else {
             dup[i] = 0;
             e->seq = sqlite3_last_insert_rowid(s->db);
-            if (e->id) id_set_add(&s->ids, h, e->seq);
         }
         sqlite3_reset(st);
     }
@@ -284,6 +419,7 @@ static int sq_events_append(store *base, store_event *evs, size_t n, unsigned ch
     if (rc != STORE_OK) {
         exec_sql(s, "ROLLBACK");
         id_set_free(&s->ids); /* it may hold ids of the rolled-back rows: reload on the next append */
+        entities_free(s);     /* likewise numbers */
     }
     pthread_mutex_unlock(&s->lock);
     return rc;
@@ -293,16 +429,23 @@ static int sq_events_scan(store *base, int64_t after_seq, store_event_fn fn, voi
     sqlite_store *s = (sqlite_store *)base;
     pthread_mutex_lock(&s->lock);
     sqlite3_stmt *st;
-    int rc = STORE_OK;
+    int rc = s->entities_loaded ? STORE_OK : entities_load(s);
+    if (rc != STORE_OK) {
+        pthread_mutex_unlock(&s->lock);
+        return rc;
+    }
     if (sqlite3_prepare_v2(s->db,
-                           "SELECT seq, project_id, ts, received_at, type, event_id, user_id, org_id, team_id, body"
+                           "SELECT seq, project_id, ts, received_at, type, event_id, user_num, org_num, team_num, body"
                            " FROM events WHERE seq > ? ORDER BY seq",
                            -1, &st, NULL) != SQLITE_OK) {
         rc = fail(s, "events_scan");
     } else {
         sqlite3_bind_int64(st, 1, after_seq);
         int fill_ids = after_seq == 0 && !s->ids.loaded; /* a full scan loads the id set for free */
-        if (fill_ids) id_set_free(&s->ids);
+        if (fill_ids) {
+            id_set_free(&s->ids);
+            id_set_reserve(&s->ids, (size_t)max_seq(s));
+        }
         int step;
         while ((step = sqlite3_step(st)) == SQLITE_ROW) {
             store_event e = {
@@ -312,12 +455,15 @@ static int sq_events_scan(store *base, int64_t after_seq, store_event_fn fn, voi
                 .received_ms = sqlite3_column_int64(st, 3),
                 .type = sqlite3_column_int(st, 4),
                 .id = column_text_or_null(st, 5),
-                .user_id = column_text_or_null(st, 6),
-                .org_id = column_text_or_null(st, 7),
-                .team_id = column_text_or_null(st, 8),
+                .user_num = column_num_or_none(st, 6),
+                .org_num = column_num_or_none(st, 7),
+                .team_num = column_num_or_none(st, 8),
                 .body = column_text_or_null(st, 9),
             };
-            if (fill_ids && e.id) id_set_add(&s->ids, id_hash(e.project_id, e.id), e.seq);
+            e.user_id = entity_name(s, e.project_id, STORE_KIND_USER, e.user_num);
+            e.org_id = entity_name(s, e.project_id, STORE_KIND_ORG, e.org_num);
+            e.team_id = entity_name(s, e.project_id, STORE_KIND_TEAM, e.team_num);
+            if (fill_ids && e.id) id_set_add(&s->ids, id_hash(e.project_id, e.id));
             if ((rc = fn(ctx, &e)) != 0) break;
         }
         if (step != SQLITE_ROW && step != SQLITE_DONE) rc = fail(s, "events_scan");
@@ -477,7 +623,7 @@ int store_sqlite_open(const char *dir, store **out, char *err, size_t errlen) {
     sqlite_store *s = xcalloc(1, sizeof *s);
     s->base.backend = &sqlite_backend;
     pthread_mutex_init(&s->lock, NULL);
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {
         snprintf(err, errlen, "cannot open %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
         sq_close(&s->base);
@@ -488,11 +634,11 @@ int store_sqlite_open(const char *dir, store **out, char *err, size_t errlen) {
                     " PRAGMA temp_store=MEMORY; PRAGMA mmap_size=1073741824; PRAGMA wal_autocheckpoint=10000;") ||
         migrate(s) ||
         sqlite3_prepare_v3(s->db,
-                           "INSERT INTO events(project_id, ts, received_at, type, event_id, user_id, org_id,"
-                           " team_id, body) VALUES(?,?,?,?,?,?,?,?,?)",
+                           "INSERT INTO events(project_id, ts, received_at, type, event_id, user_num, org_num,"
+                           " team_num, body) VALUES(?,?,?,?,?,?,?,?,?)",
                            -1, SQLITE_PREPARE_PERSISTENT, &s->insert_event, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v3(s->db, "SELECT project_id, event_id FROM events WHERE seq=?", -1,
-                           SQLITE_PREPARE_PERSISTENT, &s->event_id_at, NULL) != SQLITE_OK) {
+        sqlite3_prepare_v3(s->db, "INSERT INTO entities(project_id, kind, num, ext_id) VALUES(?,?,?,?)", -1,
+                           SQLITE_PREPARE_PERSISTENT, &s->insert_entity, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "cannot prepare %s: %s", path, sqlite3_errmsg(s->db));
         sq_close(&s->base);
         return STORE_EIO;

@@ -10,7 +10,9 @@
 **     time() is read only to compute the default end date.
 **
 ** (2) Time.  Every timestamp is held as seconds since the period start, 00:00:00 UTC of (end - days), in an int32.
-**     The period ends at 23:59:59 of the end date; nothing is ever placed at or after `period_seconds`.
+**     The period ends at 23:59:59 of the end date; nothing is ever placed at or after `period_seconds`.  On output
+**     about 5% of timestamps are integer Unix seconds and about 3% of activity and usage ones carry milliseconds;
+**     the rest are RFC 3339 strings like 2026-01-05T14:48:00Z.
 **
 ** (3) Planning pass.  Orgs get a Zipf weight (rank^-1.1), a creation time (most large orgs exist at the start), a time
 **     zone, 1-5 teams, settings with a license, and for a few an update or a deletion.  Users 0..orgs-1 found orgs
@@ -30,7 +32,7 @@
 **     `codeCompletions` and `chat`.  An event about a user is written only while `demo_user_can_act()` holds:
 **     after signup, inside a membership, outside a deactivation, before deletion.
 **
-** Memory is O(users): about 170 bytes per user (plan, cached UUID, records), about 170 MB at 1M users. */
+** Memory is O(users): at its peak (sorting the records) about 300 bytes per user, about 290 MB at 1M users. */
 #include "demo.h"
 
 #include <math.h>
@@ -426,7 +428,7 @@ static int64_t demo_days_from_civil(int64_t year, unsigned month, unsigned day)
     year -= month <= 2;
     int64_t era = (year >= 0 ? year : year - 399) / 400;
     unsigned year_of_era = (unsigned)(year - era * 400);
-    unsigned day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+    unsigned day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
     unsigned day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     return era * 146097 + (int64_t)day_of_era - 719468;
 }
@@ -1052,8 +1054,8 @@ static void demo_plan_user_lifecycle(demo_ctx *ctx, demo_rng *rng, demo_user_pla
             } else if (r < 0.09) {
                 plan->fate = DEMO_FATE_DEACTIVATED;
                 plan->deactivated_at = demo_sample_work_time(ctx, rng, after, period, plan->tz_minutes);
-                if (demo_rng_chance(rng, 0.25)) {
-                    int64_t back = (int64_t)plan->deactivated_at + demo_rng_between(rng, 2 * DEMO_DAY, 30 * DEMO_DAY);
+                if (demo_rng_chance(rng, 0.35)) {
+                    int64_t back = (int64_t)plan->deactivated_at + demo_rng_between(rng, DEMO_DAY, 21 * DEMO_DAY);
                     if (back < period)
                         plan->reactivated_at = (int32_t)back;
                 }
@@ -1804,7 +1806,6 @@ static void demo_write_record(demo_ctx *ctx, const demo_record *rec)
 {
     int32_t t = (int32_t)(rec->key >> 32);
     uint32_t s = rec->subject;
-    const demo_user_plan *plan = &ctx->users[s]; /* only read for user records */
     switch ((enum demo_record_kind)rec->kind) {
     case DEMO_REC_ORG_CREATED: demo_write_org_created(ctx, s, t); break;
     case DEMO_REC_TEAM_CREATED: demo_write_team_created(ctx, s, rec->aux, t); break;
@@ -1820,12 +1821,16 @@ static void demo_write_record(demo_ctx *ctx, const demo_record *rec)
     case DEMO_REC_MEMBER_ADDED: demo_write_member_added(ctx, s, rec->aux, t); break;
     case DEMO_REC_MEMBER_REMOVED: demo_write_member_removed(ctx, s, t); break;
     case DEMO_REC_ROLE_CHANGED: demo_write_member_role_changed(ctx, s, t); break;
-    case DEMO_REC_TEAM_MEMBER_ADDED:
+    case DEMO_REC_TEAM_MEMBER_ADDED: {
+        const demo_user_plan *plan = &ctx->users[s];
         demo_write_team_member(ctx, s, rec->aux ? plan->team_new_slot : plan->team_slot, true, t);
         break;
-    case DEMO_REC_TEAM_MEMBER_REMOVED:
+    }
+    case DEMO_REC_TEAM_MEMBER_REMOVED: {
+        const demo_user_plan *plan = &ctx->users[s];
         demo_write_team_member(ctx, s, rec->aux ? demo_user_team_at(plan, t - 1) : plan->team_slot, false, t);
         break;
+    }
     case DEMO_REC_SPARE_INVITE_SENT: demo_write_spare_invite(ctx, s, false, t); break;
     case DEMO_REC_SPARE_INVITE_REVOKED: demo_write_spare_invite(ctx, s, true, t); break;
     }
