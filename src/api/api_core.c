@@ -66,11 +66,11 @@ static json_t *user_json(const project_index *p, const user_rec *u) {
     json_object_set_new(o, "verified", render_json_text(u->verified.value, json_false()));
     json_object_set_new(o, "properties", render_json_text(u->properties.value, json_object()));
     json_object_set_new(o, "signup_query_parameters", render_json_text(u->signup_query_parameters.value, json_object()));
-    json_object_set_new(o, "created_at", render_time_ms(u->created_ms ? u->created_ms : u->first_seen_ms));
-    json_object_set_new(o, "updated_at", render_time_ms(u->updated_ms ? u->updated_ms : u->first_seen_ms));
-    json_object_set_new(o, "last_active_at", render_time_ms(u->last_active_ms));
+    json_object_set_new(o, "created_at", render_time_ms(u->has_created ? u->created_ms : u->first_seen_ms));
+    json_object_set_new(o, "updated_at", render_time_ms(u->updated_ms > u->first_seen_ms ? u->updated_ms : u->first_seen_ms));
+    json_object_set_new(o, "last_active_at", render_time_or_null(u->has_activity, u->last_active_ms));
     json_object_set_new(o, "deactivated", json_boolean(u->deactivated));
-    json_object_set_new(o, "deactivated_at", render_time_ms(u->deactivated_ms));
+    json_object_set_new(o, "deactivated_at", render_time_or_null(u->deactivated, u->deactivated_ms));
     json_object_set_new(o, "team_id", u->team != INDEX_NONE ? json_string(p->teams[u->team].id) : json_null());
     uint32_t *ms = malloc((u->nmemberships + 1) * sizeof *ms);
     uint32_t n = 0;
@@ -100,8 +100,8 @@ static json_t *org_json(const project_index *p, const org_rec *org) {
     json_object_set_new(o, "domains", render_json_text(org->domains.value, json_array()));
     json_object_set_new(o, "metadata", render_json_text(org->metadata.value, json_object()));
     json_object_set_new(o, "settings", render_json_text(org->settings.value, json_object()));
-    json_object_set_new(o, "created_at", render_time_ms(org->created_ms ? org->created_ms : org->first_seen_ms));
-    json_object_set_new(o, "updated_at", render_time_ms(org->updated_ms ? org->updated_ms : org->first_seen_ms));
+    json_object_set_new(o, "created_at", render_time_ms(org->has_created ? org->created_ms : org->first_seen_ms));
+    json_object_set_new(o, "updated_at", render_time_ms(org->updated_ms > org->first_seen_ms ? org->updated_ms : org->first_seen_ms));
     uint32_t *ms = malloc((org->nmemberships + 1) * sizeof *ms);
     uint32_t n = 0;
     for (uint32_t i = 0; i < org->nmemberships; i++) {

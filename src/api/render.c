@@ -3,8 +3,9 @@
 
 #include "util/time.h"
 
+json_t *render_time_or_null(int has, int64_t ms) { return has ? render_time_ms(ms) : json_null(); }
+
 json_t *render_time_ms(int64_t ms) {
-    if (!ms) return json_null();
     char t[TIME_FORMAT_MAX];
     time_format_rfc3339_ms(ms, t);
     return json_string(t);

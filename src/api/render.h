@@ -5,8 +5,10 @@
 #include <jansson.h>
 #include <stdint.h>
 
-/* RFC 3339 with milliseconds, or null when ms == 0 (never). */
+/* RFC 3339 with milliseconds. */
 json_t *render_time_ms(int64_t ms);
+/* RFC 3339 with milliseconds when `has`, else null. */
+json_t *render_time_or_null(int has, int64_t ms);
 /* A string, or null. */
 json_t *render_string_or_null(const char *s);
 /* Parse a stored JSON text (an lww register's value), or return `fallback` (stolen) when unset. */

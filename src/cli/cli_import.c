@@ -19,6 +19,7 @@
 #include "engine/ingest.h"
 #include "store/store.h"
 #include "util/buf.h"
+#include "util/handoff.h"
 #include "util/time.h"
 
 static const char usage[] =
@@ -48,16 +49,18 @@ static void print_progress(importer *im, int final) {
     if (!final && now - im->last_progress_us < 200000) return;
     im->last_progress_us = now;
     double secs = (double)(now - im->start_us) / 1e6;
-    double rate = secs > 0 ? (double)(im->accepted + im->duplicates) / secs : 0;
+    size_t accepted = __atomic_load_n(&im->accepted, __ATOMIC_RELAXED);
+    size_t duplicates = __atomic_load_n(&im->duplicates, __ATOMIC_RELAXED);
+    double rate = secs > 0 ? (double)(accepted + duplicates) / secs : 0;
     char bar[32] = "";
     if (im->bytes_total) {
         int filled = (int)(20.0 * (double)im->bytes_read / (double)im->bytes_total);
         for (int i = 0; i < 20; i++) bar[i] = i < filled ? '#' : '.';
         bar[20] = 0;
         fprintf(stderr, "\r[%s] %3.0f%%  %zu events stored, %zu duplicates, %.0f events/s   ", bar,
-                100.0 * (double)im->bytes_read / (double)im->bytes_total, im->accepted, im->duplicates, rate);
+                100.0 * (double)im->bytes_read / (double)im->bytes_total, accepted, duplicates, rate);
     } else {
-        fprintf(stderr, "\r%zu events stored, %zu duplicates, %.0f events/s   ", im->accepted, im->duplicates, rate);
+        fprintf(stderr, "\r%zu events stored, %zu duplicates, %.0f events/s   ", accepted, duplicates, rate);
     }
     if (final) fputc('\n', stderr);
 }
@@ -68,50 +71,33 @@ static void report_error(size_t index, const char *field, const char *message) {
 }
 
 /* The offline pipeline: two batch slots passed between the parser (main thread) and the writer thread. */
-enum { SLOT_FREE, SLOT_READY, SLOT_DONE_ERROR };
-
 typedef struct pipeline {
     importer *im;
     pthread_t writer;
-    pthread_mutex_t lock;
-    pthread_cond_t changed;
+    handoff h;
     event_batch slots[2];
-    int state[2];
     int64_t received_ms[2];
-    size_t next_parse, next_write;
-    int closing, failed;
 } pipeline;
 
 static void *writer_main(void *arg) {
     pipeline *pl = arg;
-    for (;;) {
-        size_t i = pl->next_write % 2;
-        pthread_mutex_lock(&pl->lock);
-        while (pl->state[i] != SLOT_READY && !pl->closing) pthread_cond_wait(&pl->changed, &pl->lock);
-        if (pl->state[i] != SLOT_READY) {
-            pthread_mutex_unlock(&pl->lock);
-            return NULL;
-        }
-        pthread_mutex_unlock(&pl->lock);
+    int i;
+    while ((i = handoff_acquire_ready(&pl->h)) >= 0) {
         size_t acc = 0, dup = 0;
         int rc = engine_ingest_batch(NULL, pl->im->store, pl->im->project_id, &pl->slots[i], pl->received_ms[i], &acc,
                                      &dup);
-        pthread_mutex_lock(&pl->lock);
-        pl->im->accepted += acc, pl->im->duplicates += dup;
-        if (rc != STORE_OK) pl->failed = 1;
-        pl->state[i] = SLOT_FREE;
-        pl->next_write++;
-        pthread_cond_broadcast(&pl->changed);
-        pthread_mutex_unlock(&pl->lock);
-        if (rc != STORE_OK) return NULL;
+        __atomic_fetch_add(&pl->im->accepted, acc, __ATOMIC_RELAXED);
+        __atomic_fetch_add(&pl->im->duplicates, dup, __ATOMIC_RELAXED);
+        handoff_release(&pl->h, rc != STORE_OK);
+        if (rc != STORE_OK) break;
     }
+    return NULL;
 }
 
 static void pipeline_start(pipeline *pl, importer *im) {
     memset(pl, 0, sizeof *pl);
     pl->im = im;
-    pthread_mutex_init(&pl->lock, NULL);
-    pthread_cond_init(&pl->changed, NULL);
+    handoff_init(&pl->h);
     event_batch_init(&pl->slots[0]);
     event_batch_init(&pl->slots[1]);
     pthread_create(&pl->writer, NULL, writer_main, pl);
@@ -119,28 +105,19 @@ static void pipeline_start(pipeline *pl, importer *im) {
 
 /* Wait for the writer to store everything handed to it, stop it and free the slots. Returns -1 if a write failed. */
 static int pipeline_finish(pipeline *pl) {
-    pthread_mutex_lock(&pl->lock);
-    while (pl->next_write < pl->next_parse && !pl->failed) pthread_cond_wait(&pl->changed, &pl->lock);
-    pl->closing = 1;
-    pthread_cond_broadcast(&pl->changed);
-    pthread_mutex_unlock(&pl->lock);
+    int rc = handoff_close(&pl->h);
     pthread_join(pl->writer, NULL);
     event_batch_free(&pl->slots[0]);
     event_batch_free(&pl->slots[1]);
-    pthread_mutex_destroy(&pl->lock);
-    pthread_cond_destroy(&pl->changed);
-    if (pl->failed) fprintf(stderr, "orgpulse import: the store failed; the batch being written was not stored\n");
-    return pl->failed ? -1 : 0;
+    handoff_destroy(&pl->h);
+    if (rc) fprintf(stderr, "orgpulse import: the store failed; the batch being written was not stored\n");
+    return rc;
 }
 
 /* Validate one chunk of lines into a free slot and hand it to the writer. */
 static int flush_offline(pipeline *pl, const char *text, size_t len, size_t line_base) {
-    size_t i = pl->next_parse % 2;
-    pthread_mutex_lock(&pl->lock);
-    while (pl->state[i] != SLOT_FREE && !pl->failed) pthread_cond_wait(&pl->changed, &pl->lock);
-    int failed = pl->failed;
-    pthread_mutex_unlock(&pl->lock);
-    if (failed) return -1;
+    int i = handoff_acquire_free(&pl->h);
+    if (i < 0) return -1;
     event_batch *b = &pl->slots[i];
     event_batch_reset(b);
     int64_t now = time_now_ms();
@@ -149,12 +126,8 @@ static int flush_offline(pipeline *pl, const char *text, size_t len, size_t line
         for (size_t k = 0; k < b->nerrors; k++) report_error(b->errors[k].index, b->errors[k].field, b->errors[k].message);
         return -1;
     }
-    pthread_mutex_lock(&pl->lock);
     pl->received_ms[i] = now;
-    pl->state[i] = SLOT_READY;
-    pl->next_parse++;
-    pthread_cond_broadcast(&pl->changed);
-    pthread_mutex_unlock(&pl->lock);
+    handoff_publish(&pl->h);
     return 0;
 }
 

@@ -472,13 +472,58 @@ int event_batch_parse(event_batch *b, const char *body, size_t len, int ndjson, 
     return b->nerrors ? -1 : 0;
 }
 
+/* A hash of a JSON value's text that ignores white space outside strings. */
+static uint64_t hash_json_text(const char *s, size_t n) {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    int in_string = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (in_string) {
+            if (c == '\\' && i + 1 < n) {
+                h = (h ^ (unsigned char)c) * 0x100000001b3ULL;
+                c = s[++i];
+            } else if (c == '"') {
+                in_string = 0;
+            }
+        } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            continue;
+        } else if (c == '"') {
+            in_string = 1;
+        }
+        h = (h ^ (unsigned char)c) * 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static uint64_t mix(uint64_t x) {
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+/* The top-level members are combined with a sum, so their order does not matter, and white space outside strings is
+ * ignored: the same event written by another serializer gets the same hash. */
 uint64_t event_content_hash(int type, const char *user_id, const char *org_id, const char *team_id, const char *rest) {
-    uint64_t h = 0x9E3779B97F4A7C15ULL * (uint64_t)(type + 1);
-    const char *parts[4] = {user_id, org_id, team_id, rest};
-    for (int i = 0; i < 4; i++) {
-        h ^= parts[i] ? strmap_hash(parts[i], strlen(parts[i])) : (uint64_t)i;
-        h *= 0xff51afd7ed558ccdULL;
-        h ^= h >> 32;
+    uint64_t h = mix(0x9E3779B97F4A7C15ULL * (uint64_t)(type + 1));
+    const char *ids[3] = {user_id, org_id, team_id};
+    for (int i = 0; i < 3; i++) h = mix(h ^ (ids[i] ? strmap_hash(ids[i], strlen(ids[i])) : (uint64_t)i));
+    if (rest) {
+        json_scanner sc;
+        json_scanner_init(&sc);
+        if (json_scan_object(&sc, rest, strlen(rest)) == 0) {
+            uint64_t sum = 0;
+            for (size_t i = 0; i < sc.count; i++) {
+                const json_member *m = &sc.members[i];
+                sum += mix(strmap_hash(m->key, m->key_len) ^ mix(hash_json_text(m->value.raw, m->value.raw_len)));
+            }
+            h = mix(h ^ sum);
+        } else {
+            h = mix(h ^ strmap_hash(rest, strlen(rest)));
+        }
+        json_scanner_free(&sc);
     }
     return h;
 }

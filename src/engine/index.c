@@ -391,8 +391,9 @@ static void apply_org_fields(org_rec *o, const json_scanner *j, version v) {
 
 static void apply_activity(project_index *p, uint32_t user, uint32_t org, int64_t ts) {
     user_rec *u = &p->users[user];
-    if (!u->first_active_ms || ts < u->first_active_ms) u->first_active_ms = ts;
-    if (ts > u->last_active_ms) u->last_active_ms = ts;
+    if (!u->has_activity || ts < u->first_active_ms) u->first_active_ms = ts;
+    if (!u->has_activity || ts > u->last_active_ms) u->last_active_ms = ts;
+    u->has_activity = 1;
     int32_t day = time_day_of(ts);
     series_add(&p->day_users, day, user);
     series_add(&p->hour_users, (int32_t)(ts / 3600000), user);
@@ -443,7 +444,8 @@ int engine_apply(engine *e, const store_event *ev) {
     switch ((event_type)ev->type) {
     case EV_USER_CREATED: {
         user_rec *u = &p->users[user];
-        if (!u->created_ms || ts < u->created_ms) u->created_ms = ts;
+        if (!u->has_created || ts < u->created_ms) u->created_ms = ts;
+        u->has_created = 1;
         if (ts > u->updated_ms) u->updated_ms = ts;
         apply_user_fields(u, json, v);
         history_insert(&u->status, v, STATUS_CREATED, 0);
@@ -472,7 +474,8 @@ int engine_apply(engine *e, const store_event *ev) {
     case EV_ORG_UPDATED: {
         org_rec *o = &p->orgs[org];
         if (ev->type == EV_ORG_CREATED) {
-            if (!o->created_ms || ts < o->created_ms) o->created_ms = ts;
+            if (!o->has_created || ts < o->created_ms) o->created_ms = ts;
+            o->has_created = 1;
             history_insert(&o->status, v, STATUS_CREATED, 0);
             o->deleted = (unsigned)status_deleted(&o->status);
         }
@@ -508,7 +511,8 @@ int engine_apply(engine *e, const store_event *ev) {
             GROW(o->teams, o->nteams, o->cap_teams);
             o->teams[o->nteams++] = team;
         }
-        if (!t->created_ms || ts < t->created_ms) t->created_ms = ts;
+        if (!t->has_created || ts < t->created_ms) t->created_ms = ts;
+        t->has_created = 1;
         lww_set_member(&t->name, json, "name", 0, v);
         lww_set_member(&t->is_default, json, "is_default", 1, v);
         history_insert(&t->status, v, STATUS_CREATED, 0);

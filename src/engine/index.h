@@ -66,10 +66,10 @@ typedef struct usage_entry {
 typedef struct user_rec {
     char *id;
     lww_text email, username, first_name, last_name, role, verified, properties, signup_query_parameters;
-    int64_t first_seen_ms;  /* earliest event naming the user */
-    int64_t created_ms;     /* earliest user.created, or 0 */
-    int64_t updated_ms;     /* latest user.created / user.updated */
-    int64_t first_active_ms; /* 0 = never active */
+    int64_t first_seen_ms;   /* earliest event naming the user */
+    int64_t created_ms;      /* earliest user.created, when has_created */
+    int64_t updated_ms;      /* latest event changing the user */
+    int64_t first_active_ms; /* earliest and latest activity or usage, when has_activity */
     int64_t last_active_ms;
     history status;      /* STATUS_* */
     history teams;       /* TEAM_JOINED / TEAM_LEFT with arg = team index */
@@ -78,7 +78,7 @@ typedef struct user_rec {
     usage_entry *usage;
     uint32_t nusage, cap_usage;
     /* derived from the histories */
-    unsigned deleted : 1, deactivated : 1;
+    unsigned deleted : 1, deactivated : 1, has_created : 1, has_activity : 1;
     int64_t deactivated_ms; /* start of the current deactivation */
     uint32_t team;          /* current team or INDEX_NONE */
 } user_rec;
@@ -86,13 +86,13 @@ typedef struct user_rec {
 typedef struct org_rec {
     char *id;
     lww_text name, slug, domains, metadata, settings; /* JSON texts except name and slug */
-    int64_t first_seen_ms, created_ms, updated_ms;
+    int64_t first_seen_ms, created_ms, updated_ms; /* created_ms when has_created */
     history status; /* STATUS_CREATED / STATUS_DELETED */
     uint32_t *memberships;
     uint32_t nmemberships, cap_memberships;
     uint32_t *teams;
     uint32_t nteams, cap_teams;
-    unsigned deleted : 1;
+    unsigned deleted : 1, has_created : 1;
 } org_rec;
 
 typedef struct membership_rec {
@@ -108,9 +108,9 @@ typedef struct team_rec {
     char *id;
     uint32_t org; /* INDEX_NONE until team.created names it */
     lww_text name, is_default;
-    int64_t first_seen_ms, created_ms;
+    int64_t first_seen_ms, created_ms; /* created_ms when has_created */
     history status;
-    unsigned deleted : 1;
+    unsigned deleted : 1, has_created : 1;
 } team_rec;
 
 typedef struct invite_rec {

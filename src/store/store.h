@@ -38,7 +38,7 @@ typedef struct store_event {
     const char *org_id;
     const char *team_id;
     const char *body; /* the members that are not columns, as a JSON object text, or NULL */
-    int64_t user_num; /* the store's number for user_id, -1 when absent */
+    int64_t user_num; /* the store's number for user_id; -1 when absent or not numbered yet (before append) */
     int64_t org_num;
     int64_t team_num;
 } store_event;
