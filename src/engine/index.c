@@ -14,7 +14,7 @@
 #define GROW(ptr, count, cap)                                                   \
     do {                                                                        \
         if ((count) == (cap)) {                                                 \
-            (cap) = (cap) ? (cap) * 2 : 8;                                      \
+            (cap) = (cap) < 64 ? ((cap) ? (cap) * 2 : 1) : (cap) + (cap) / 2;   \
             (ptr) = xrealloc((ptr), (size_t)(cap) * sizeof *(ptr));             \
         }                                                                       \
     } while (0)
@@ -621,13 +621,24 @@ static int rebuild_read_one(void *ctx, const store_event *ev) {
     return 0;
 }
 
+/* Start loading the user record a row names, a few rows ahead of applying it (the records are a random walk over
+ * hundreds of megabytes at a million users). */
+static void prefetch_user(engine *e, const store_event *ev) {
+    project_index *p = e->nprojects == 1 && e->projects[0]->project_id == ev->project_id ? e->projects[0] : NULL;
+    if (!p || ev->user_num < 0 || (uint64_t)ev->user_num >= p->nuser_of_num) return;
+    uint32_t idx = p->user_of_num[ev->user_num];
+    if (idx != INDEX_NONE) __builtin_prefetch(&p->users[idx].first_seen_ms, 1);
+}
+
 static void *rebuild_apply_main(void *arg) {
     rebuild_ctx *r = arg;
     int i;
     while ((i = handoff_acquire_ready(&r->h)) >= 0) {
         rebuild_slot *sl = &r->slots[i];
-        for (size_t k = 0; k < sl->n; k++)
+        for (size_t k = 0; k < sl->n; k++) {
+            if (k + 16 < sl->n) prefetch_user(r->e, &sl->rows[k + 16]);
             if (engine_apply(r->e, &sl->rows[k]) == 0) r->count++;
+        }
         handoff_release(&r->h, 0);
     }
     return NULL;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static void out_of_memory(void) {
     fputs("orgpulse: out of memory\n", stderr);
@@ -39,6 +40,26 @@ char *xstrndup(const char *s, size_t n) {
     memcpy(p, s, n);
     p[n] = 0;
     return p;
+}
+
+#define TABLE_MMAP_MIN (4u << 20)
+
+void *xcalloc_table(size_t bytes) {
+    if (bytes < TABLE_MMAP_MIN) return xcalloc(1, bytes);
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) out_of_memory();
+#ifdef MADV_HUGEPAGE
+    madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
+void xfree_table(void *p, size_t bytes) {
+    if (!p) return;
+    if (bytes < TABLE_MMAP_MIN)
+        free(p);
+    else
+        munmap(p, bytes);
 }
 
 void buf_init(buf *b) { b->data = NULL, b->len = 0, b->cap = 0; }

@@ -32,5 +32,9 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* Zeroed memory for large random-access tables (hash sets, maps): from 4 MiB on it is mapped with transparent huge
+ * pages requested, which cuts TLB misses; free it with xfree_table and the same size. */
+void *xcalloc_table(size_t bytes);
+void xfree_table(void *p, size_t bytes);
 
 #endif
