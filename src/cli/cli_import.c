@@ -241,7 +241,7 @@ int cli_import(int argc, char **argv) {
     int eof = 0;
     rc = 0;
     for (;;) {
-        while (lines_found < batch_lines) {
+        while (lines_found < batch_lines && scan_pos < data.len) {
             const char *nl = memchr(data.data + scan_pos, '\n', data.len - scan_pos);
             if (!nl) break;
             scan_pos = (size_t)(nl - data.data) + 1;
