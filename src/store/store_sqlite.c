@@ -279,15 +279,18 @@ static int entities_load(sqlite_store *s) {
     return rc;
 }
 
-/* The number of ext_id, assigning the next one (and storing it, inside the caller's transaction) when new. */
-static int entity_number(sqlite_store *s, int64_t project_id, int kind, const char *ext_id, int64_t *out) {
+/* The number of ext_id (whose strmap_hash is `hash`), assigning the next one (and storing it, inside the caller's
+ * transaction) when new. */
+static int entity_number(sqlite_store *s, int64_t project_id, int kind, const char *ext_id, uint64_t hash,
+                         int64_t *out) {
     if (!ext_id) {
         *out = -1;
         return STORE_OK;
     }
     entity_map *m = entity_map_of(s, project_id, kind);
     uint32_t num;
-    if (strmap_get(&m->numbers, ext_id, strlen(ext_id), &num) == 0) {
+    size_t len = strlen(ext_id);
+    if (strmap_get_hashed(&m->numbers, ext_id, len, hash, &num) == 0) {
         *out = num;
         return STORE_OK;
     }
@@ -389,23 +392,48 @@ static int sq_project_list(store *base, store_project_fn fn, void *ctx) {
     return rc;
 }
 
+/* Hashes of one event's id and entity ids, computed a few events ahead of use so their slots can be prefetched:
+ * at millions of ids each look-up is otherwise a cache miss in turn. */
+typedef struct event_hashes {
+    uint64_t id, user, org, team;
+} event_hashes;
+
+#define APPEND_LOOKAHEAD 16
+
+static uint64_t hash_or_zero(const char *s) { return s ? strmap_hash(s, strlen(s)) : 0; }
+
+static void hash_and_prefetch(sqlite_store *s, const store_event *e, event_hashes *h) {
+    h->id = e->id ? id_hash(e->project_id, e->id) : 0;
+    h->user = hash_or_zero(e->user_id);
+    h->org = hash_or_zero(e->org_id);
+    h->team = hash_or_zero(e->team_id);
+    if (h->id && s->ids.cap) __builtin_prefetch(&s->ids.slots[id_set_home(h->id, s->ids.cap)]);
+    if (h->user) strmap_prefetch(&entity_map_of(s, e->project_id, STORE_KIND_USER)->numbers, h->user);
+    if (h->org) strmap_prefetch(&entity_map_of(s, e->project_id, STORE_KIND_ORG)->numbers, h->org);
+}
+
 static int sq_events_append(store *base, store_event *evs, size_t n, unsigned char *dup) {
     sqlite_store *s = (sqlite_store *)base;
     pthread_mutex_lock(&s->lock);
     int rc = s->ids.loaded ? STORE_OK : id_set_load(s);
     if (rc == STORE_OK && !s->entities_loaded) rc = entities_load(s);
     if (rc == STORE_OK) rc = exec_sql(s, "BEGIN IMMEDIATE");
+    if (rc == STORE_OK) id_set_reserve(&s->ids, s->ids.count + n); /* no growth (and moved slots) mid-batch */
+    event_hashes ring[APPEND_LOOKAHEAD];
+    for (size_t i = 0; rc == STORE_OK && i < n && i < APPEND_LOOKAHEAD; i++) hash_and_prefetch(s, &evs[i], &ring[i]);
     sqlite3_stmt *st = s->insert_event;
     for (size_t i = 0; rc == STORE_OK && i < n; i++) {
         store_event *e = &evs[i];
-        if (e->id && !id_set_add(&s->ids, id_hash(e->project_id, e->id))) {
+        event_hashes h = ring[i % APPEND_LOOKAHEAD];
+        if (i + APPEND_LOOKAHEAD < n) hash_and_prefetch(s, &evs[i + APPEND_LOOKAHEAD], &ring[i % APPEND_LOOKAHEAD]);
+        if (e->id && !id_set_add(&s->ids, h.id)) {
             dup[i] = 1;
             e->seq = 0;
             continue;
         }
-        if ((rc = entity_number(s, e->project_id, STORE_KIND_USER, e->user_id, &e->user_num)) != STORE_OK ||
-            (rc = entity_number(s, e->project_id, STORE_KIND_ORG, e->org_id, &e->org_num)) != STORE_OK ||
-            (rc = entity_number(s, e->project_id, STORE_KIND_TEAM, e->team_id, &e->team_num)) != STORE_OK)
+        if ((rc = entity_number(s, e->project_id, STORE_KIND_USER, e->user_id, h.user, &e->user_num)) != STORE_OK ||
+            (rc = entity_number(s, e->project_id, STORE_KIND_ORG, e->org_id, h.org, &e->org_num)) != STORE_OK ||
+            (rc = entity_number(s, e->project_id, STORE_KIND_TEAM, e->team_id, h.team, &e->team_num)) != STORE_OK)
             break;
         sqlite3_bind_int64(st, 1, e->project_id);
         sqlite3_bind_int64(st, 2, e->ts_ms);

@@ -57,16 +57,27 @@ static void grow(strmap *m) {
 }
 
 int strmap_get(const strmap *m, const char *key, size_t len, uint32_t *out) {
+    return strmap_get_hashed(m, key, len, strmap_hash(key, len), out);
+}
+
+int strmap_get_hashed(const strmap *m, const char *key, size_t len, uint64_t hash, uint32_t *out) {
     if (!m->cap) return -1;
-    strmap_slot *s = find_slot(m->slots, m->cap, key, len, strmap_hash(key, len));
+    strmap_slot *s = find_slot(m->slots, m->cap, key, len, hash);
     if (!s->key) return -1;
     *out = s->value;
     return 0;
 }
 
+void strmap_prefetch(const strmap *m, uint64_t hash) {
+    if (m->cap) __builtin_prefetch(&m->slots[hash & (m->cap - 1)]);
+}
+
 void strmap_put(strmap *m, const char *key, size_t len, uint32_t value) {
+    strmap_put_hashed(m, key, len, strmap_hash(key, len), value);
+}
+
+void strmap_put_hashed(strmap *m, const char *key, size_t len, uint64_t h, uint32_t value) {
     if ((m->count + 1) * 10 > m->cap * 7) grow(m);
-    uint64_t h = strmap_hash(key, len);
     strmap_slot *s = find_slot(m->slots, m->cap, key, len, h);
     if (!s->key) {
         s->key = key, s->len = (uint32_t)len, s->hash = h;

@@ -27,5 +27,10 @@ uint64_t strmap_hash(const char *s, size_t len);
 int strmap_get(const strmap *m, const char *key, size_t len, uint32_t *out);
 /* Insert or overwrite. `key` must outlive the entry. */
 void strmap_put(strmap *m, const char *key, size_t len, uint32_t value);
+/* The same with the key's strmap_hash computed by the caller (to hash once, or to prefetch ahead). */
+int strmap_get_hashed(const strmap *m, const char *key, size_t len, uint64_t hash, uint32_t *out);
+void strmap_put_hashed(strmap *m, const char *key, size_t len, uint64_t hash, uint32_t value);
+/* Start loading the slot where `hash` would be, ahead of a look-up. */
+void strmap_prefetch(const strmap *m, uint64_t hash);
 
 #endif
