@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "http/auth.h"
 #include "http/routes.h"
@@ -22,6 +23,9 @@ struct http_server {
     app *app;
     unsigned port;
 };
+
+/* Requests between their first byte and their completion, for a graceful stop. */
+static int in_flight;
 
 /* ---- responses ---- */
 
@@ -188,6 +192,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         req->start_us = time_monotonic_us();
         req->family = route_family_of_path(url);
         *con_cls = req;
+        __atomic_fetch_add(&in_flight, 1, __ATOMIC_SEQ_CST);
         char allow[64];
         switch (route_match(method, url, &req->route, req->params, &req->nparams, allow, sizeof allow)) {
         case ROUTE_NOT_FOUND: http_error(req, 404, NULL, "no such endpoint"); break;
@@ -243,6 +248,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
     request_free(req);
     *con_cls = NULL;
+    __atomic_fetch_sub(&in_flight, 1, __ATOMIC_SEQ_CST);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
@@ -271,7 +277,7 @@ int http_server_start(app *a, http_server **out, char *err, size_t errlen) {
         snprintf(err, errlen, "cannot resolve %s: %s", a->config.listen, gai_strerror(gai));
         return -1;
     }
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (res->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
     http_server *s = xcalloc(1, sizeof *s);
     s->app = a;
@@ -296,6 +302,11 @@ int http_server_start(app *a, http_server **out, char *err, size_t errlen) {
 
 void http_server_stop(http_server *s) {
     if (!s) return;
+    /* Stop accepting, then give the requests in flight up to 30 s to finish before closing every connection. */
+    MHD_socket listener = MHD_quiesce_daemon(s->daemon);
+    if (listener != MHD_INVALID_SOCKET) close(listener);
+    int64_t deadline = time_monotonic_us() + 30 * 1000000LL;
+    while (__atomic_load_n(&in_flight, __ATOMIC_SEQ_CST) > 0 && time_monotonic_us() < deadline) usleep(10000);
     MHD_stop_daemon(s->daemon);
     free(s);
 }
