@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/buf.h"
+#include "util/hash.h"
 #include "util/strmap.h"
 #include "util/time.h"
 
@@ -495,21 +496,12 @@ static uint64_t hash_json_text(const char *s, size_t n) {
     return h;
 }
 
-static uint64_t mix(uint64_t x) {
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
-
 /* The top-level members are combined with a sum, so their order does not matter, and white space outside strings is
  * ignored: the same event written by another serializer gets the same hash. */
 uint64_t event_content_hash(int type, const char *user_id, const char *org_id, const char *team_id, const char *rest) {
-    uint64_t h = mix(0x9E3779B97F4A7C15ULL * (uint64_t)(type + 1));
+    uint64_t h = hash_mix64(0x9E3779B97F4A7C15ULL * (uint64_t)(type + 1));
     const char *ids[3] = {user_id, org_id, team_id};
-    for (int i = 0; i < 3; i++) h = mix(h ^ (ids[i] ? strmap_hash(ids[i], strlen(ids[i])) : (uint64_t)i));
+    for (int i = 0; i < 3; i++) h = hash_mix64(h ^ (ids[i] ? strmap_hash(ids[i], strlen(ids[i])) : (uint64_t)i));
     if (rest) {
         json_scanner sc;
         json_scanner_init(&sc);
@@ -517,11 +509,11 @@ uint64_t event_content_hash(int type, const char *user_id, const char *org_id, c
             uint64_t sum = 0;
             for (size_t i = 0; i < sc.count; i++) {
                 const json_member *m = &sc.members[i];
-                sum += mix(strmap_hash(m->key, m->key_len) ^ mix(hash_json_text(m->value.raw, m->value.raw_len)));
+                sum += hash_mix64(strmap_hash(m->key, m->key_len) ^ hash_mix64(hash_json_text(m->value.raw, m->value.raw_len)));
             }
-            h = mix(h ^ sum);
+            h = hash_mix64(h ^ sum);
         } else {
-            h = mix(h ^ strmap_hash(rest, strlen(rest)));
+            h = hash_mix64(h ^ strmap_hash(rest, strlen(rest)));
         }
         json_scanner_free(&sc);
     }

@@ -34,6 +34,7 @@
 **
 ** Memory is O(users): at its peak (sorting the records) about 300 bytes per user, about 290 MB at 1M users. */
 #include "demo.h"
+#include "util/hash.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -331,16 +332,8 @@ static const uint8_t demo_tz_weights[] = {3, 1, 4, 1, 2, 4, 1, 2, 1, 1};
 
 /* ------------------------------------------------------------------------------------------------ PRNG */
 
-/* The splitmix64 finalizer: a bijection of 64-bit values with good avalanche. */
-static inline uint64_t demo_mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
+/* The splitmix64 finalizer (util/hash.h). */
+#define demo_mix64 hash_mix64
 
 static inline uint64_t demo_splitmix64_next(uint64_t *state)
 {
