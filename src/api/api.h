@@ -17,4 +17,10 @@ int api_keys_create(http_request *req);
 int api_keys_list(http_request *req);
 int api_keys_revoke(http_request *req);
 
+/* Insights, PropelAuth-compatible (api_insights.c) */
+int api_insights_signup_params(http_request *req);
+int api_insights_user_report(http_request *req);
+int api_insights_org_report(http_request *req);
+int api_insights_chart(http_request *req);
+
 #endif

@@ -25,6 +25,8 @@ static const char usage[] =
     "  --max-body BYTES    largest request body accepted (env ORGPULSE_MAX_BODY, default 16777216)\n"
     "  --public-url URL    base URL for links in responses (env ORGPULSE_PUBLIC_URL, default from Host)\n"
     "  --quiet             no access log (env ORGPULSE_QUIET)\n"
+    "  --report-max-age S  seconds an insights report snapshot serves its pages (env ORGPULSE_REPORT_MAX_AGE, 60)\n"
+    "  --clock TIME        start the clock at this RFC 3339 time (env ORGPULSE_CLOCK; tests and demos)\n"
     "  --rebuild-only      rebuild the index from the store, report its time and size, and exit (benchmarks)\n";
 
 int cli_serve(int argc, char **argv) {
@@ -36,6 +38,8 @@ int cli_serve(int argc, char **argv) {
         {"--public-url", "ORGPULSE_PUBLIC_URL", NULL, 0},
         {"--quiet", "ORGPULSE_QUIET", NULL, 1},
         {"--rebuild-only", NULL, NULL, 1},
+        {"--report-max-age", "ORGPULSE_REPORT_MAX_AGE", "60", 0},
+        {"--clock", "ORGPULSE_CLOCK", NULL, 0},
     };
     const char *pos[1];
     int npos;
@@ -50,6 +54,17 @@ int cli_serve(int argc, char **argv) {
     a.config.threads = (unsigned)(threads ? threads : 2);
     if (cli_parse_size("--max-body", opts[3].value, 1, (size_t)1 << 32, &a.config.max_body)) return 2;
     if (opts[5].value) log_set_quiet(1);
+    size_t max_age;
+    if (cli_parse_size("--report-max-age", opts[7].value, 0, 86400 * 365, &max_age)) return 2;
+    a.config.report_max_age_ms = (int64_t)max_age * 1000;
+    if (opts[8].value) {
+        int64_t start;
+        if (time_parse_rfc3339(opts[8].value, strlen(opts[8].value), &start) != 0) {
+            fprintf(stderr, "orgpulse serve: --clock must be an RFC 3339 date-time\n");
+            return 2;
+        }
+        time_set_clock(start);
+    }
 
     int lock = cli_lock_data_dir(a.config.data_dir);
     if (lock < 0) return 1;

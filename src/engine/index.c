@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "engine/event.h"
+#include "engine/insights.h"
 #include "util/buf.h"
 #include "util/handoff.h"
 #include "util/log.h"
@@ -182,6 +183,14 @@ static uint32_t membership_get(project_index *p, uint32_t org, uint32_t user) {
 
 /* ---- derived state ---- */
 
+static void bitmap_set(roaring_bitmap_t **b, uint32_t x, int on) {
+    if (!*b) *b = roaring_bitmap_create();
+    if (on)
+        roaring_bitmap_add(*b, x);
+    else
+        roaring_bitmap_remove(*b, x);
+}
+
 static void user_derive_status(user_rec *u) {
     u->deleted = 0, u->deactivated = 0, u->deactivated_ms = 0;
     for (uint32_t i = 0; i < u->status.count; i++) {
@@ -232,6 +241,91 @@ static int status_deleted(const history *h) {
         if (h->items[i].kind == STATUS_DELETED) deleted = 1;
     }
     return deleted;
+}
+
+/* ---- active days ---- */
+
+static void day_list_add(day_list *d, int64_t ts) {
+    int32_t day = time_day_of(ts);
+    uint32_t ms = (uint32_t)(ts - (int64_t)day * TIME_MS_PER_DAY);
+    uint32_t lo = 0, hi = d->count;
+    if (hi && d->items[hi - 1].day < day) {
+        lo = hi;
+    } else {
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (d->items[mid].day < day) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo < d->count && d->items[lo].day == day) {
+            active_day *a = &d->items[lo];
+            if (ms < a->first_ms) a->first_ms = ms;
+            if (ms > a->last_ms) a->last_ms = ms;
+            return;
+        }
+    }
+    GROW(d->items, d->count, d->cap);
+    memmove(d->items + lo + 1, d->items + lo, (d->count - lo) * sizeof *d->items);
+    d->items[lo] = (active_day){day, ms, ms};
+    d->count++;
+}
+
+/* Index of the first day >= day. */
+static uint32_t day_list_lower_bound(const day_list *d, int32_t day) {
+    uint32_t lo = 0, hi = d->count;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (d->items[mid].day < day) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+static int64_t day_first(const active_day *a) { return (int64_t)a->day * TIME_MS_PER_DAY + a->first_ms; }
+static int64_t day_last(const active_day *a) { return (int64_t)a->day * TIME_MS_PER_DAY + a->last_ms; }
+
+/* Does this active day hold a time in [a, b)? Exact unless both bounds cut into the day. */
+static int day_has_time_in(const active_day *x, int64_t a, int64_t b) {
+    return day_first(x) < b && day_last(x) >= a;
+}
+
+/* Keep window bounds inside the range of day numbers (callers pass INT64_MIN/INT64_MAX for "ever"). */
+#define CLAMP_WINDOW(a, b)                                                     \
+    do {                                                                       \
+        if ((a) < 0) (a) = 0;                                                  \
+        if ((b) > (int64_t)INT32_MAX * TIME_MS_PER_DAY) (b) = (int64_t)INT32_MAX * TIME_MS_PER_DAY; \
+    } while (0)
+
+int day_list_any_in(const day_list *d, int64_t a, int64_t b) {
+    CLAMP_WINDOW(a, b);
+    if (a >= b || !d->count) return 0;
+    uint32_t i = day_list_lower_bound(d, time_day_of(a));
+    int32_t last_day = time_day_of(b - 1);
+    for (; i < d->count && d->items[i].day <= last_day; i++)
+        if (day_has_time_in(&d->items[i], a, b)) return 1;
+    return 0;
+}
+
+uint32_t day_list_days_in(const day_list *d, int64_t a, int64_t b) {
+    CLAMP_WINDOW(a, b);
+    if (a >= b || !d->count) return 0;
+    uint32_t i = day_list_lower_bound(d, time_day_of(a)), n = 0;
+    int32_t last_day = time_day_of(b - 1);
+    for (; i < d->count && d->items[i].day <= last_day; i++) n += (uint32_t)day_has_time_in(&d->items[i], a, b);
+    return n;
+}
+
+int64_t day_list_latest_in(const day_list *d, int64_t a, int64_t b) {
+    CLAMP_WINDOW(a, b);
+    if (a >= b || !d->count) return INT64_MIN;
+    uint32_t i = day_list_lower_bound(d, time_day_of(b - 1) + 1);
+    while (i > 0) {
+        const active_day *x = &d->items[--i];
+        int64_t t = day_last(x) < b ? day_last(x) : day_first(x) < b ? day_first(x) : INT64_MIN;
+        if (t == INT64_MIN) continue;
+        return t >= a ? t : INT64_MIN;
+    }
+    return INT64_MIN;
 }
 
 /* ---- bitmaps ---- */
@@ -293,6 +387,17 @@ static void usage_add(project_index *p, user_rec *u, const usage_entry *k) {
     p->usage_entries++;
 }
 
+/* ---- cache invalidation (writer, under the write lock) ---- */
+
+static void invalidate_member_orgs_day(project_index *p, int32_t day) {
+    if (day >= 0 && day < p->nmember_orgs_valid) p->member_orgs_valid[day] = 0;
+}
+
+/* A user's memberships or status changed: every day the user was active may now count other orgs. */
+static void invalidate_member_orgs_of_user(project_index *p, const user_rec *u) {
+    for (uint32_t i = 0; i < u->days.count; i++) invalidate_member_orgs_day(p, u->days.items[i].day);
+}
+
 /* ---- engine ---- */
 
 int engine_create(engine **out) {
@@ -311,13 +416,13 @@ static void project_free(project_index *p) {
         free(u->id);
         lww_free(&u->email), lww_free(&u->username), lww_free(&u->first_name), lww_free(&u->last_name);
         lww_free(&u->role), lww_free(&u->verified), lww_free(&u->properties), lww_free(&u->signup_query_parameters);
-        free(u->status.items), free(u->teams.items), free(u->memberships), free(u->usage);
+        free(u->status.items), free(u->teams.items), free(u->memberships), free(u->usage), free(u->days.items);
     }
     for (uint32_t i = 0; i < p->norgs; i++) {
         org_rec *o = &p->orgs[i];
         free(o->id);
         lww_free(&o->name), lww_free(&o->slug), lww_free(&o->domains), lww_free(&o->metadata), lww_free(&o->settings);
-        free(o->status.items), free(o->memberships), free(o->teams);
+        free(o->status.items), free(o->memberships), free(o->teams), free(o->days.items);
     }
     for (uint32_t i = 0; i < p->nteams; i++) {
         team_rec *t = &p->teams[i];
@@ -332,6 +437,12 @@ static void project_free(project_index *p) {
     free(p->user_of_num), free(p->org_of_num), free(p->team_of_num);
     string_table_free(&p->roles), string_table_free(&p->features), string_table_free(&p->metrics);
     series_free(&p->day_users), series_free(&p->day_orgs), series_free(&p->hour_users);
+    if (p->deleted_users) roaring_bitmap_free(p->deleted_users);
+    if (p->deleted_orgs) roaring_bitmap_free(p->deleted_orgs);
+    insights_cache_clear(p);
+    series_free(&p->member_orgs);
+    free(p->member_orgs_valid);
+    pthread_mutex_destroy(&p->cache_lock);
     pthread_rwlock_destroy(&p->lock);
     free(p);
 }
@@ -356,6 +467,7 @@ project_index *engine_project(engine *e, int64_t project_id, int create) {
         found = xcalloc(1, sizeof *found);
         found->project_id = project_id;
         pthread_rwlock_init(&found->lock, NULL);
+        pthread_mutex_init(&found->cache_lock, NULL);
         string_table_intern(&found->roles, "Member");
         string_table_intern(&found->features, "");
         e->projects = xrealloc(e->projects, (e->nprojects + 1) * sizeof *e->projects);
@@ -395,9 +507,14 @@ static void apply_activity(project_index *p, uint32_t user, uint32_t org, int64_
     if (!u->has_activity || ts > u->last_active_ms) u->last_active_ms = ts;
     u->has_activity = 1;
     int32_t day = time_day_of(ts);
+    day_list_add(&u->days, ts);
+    invalidate_member_orgs_day(p, day);
     series_add(&p->day_users, day, user);
     series_add(&p->hour_users, (int32_t)(ts / 3600000), user);
-    if (org != INDEX_NONE) series_add(&p->day_orgs, day, org);
+    if (org != INDEX_NONE) {
+        series_add(&p->day_orgs, day, org);
+        day_list_add(&p->orgs[org].days, ts);
+    }
 }
 
 static void apply_usage(project_index *p, const json_scanner *j, json_scanner *sub, uint32_t user, uint32_t org,
@@ -450,6 +567,8 @@ int engine_apply(engine *e, const store_event *ev) {
         apply_user_fields(u, json, v);
         history_insert(&u->status, v, STATUS_CREATED, 0);
         user_derive_status(u);
+        bitmap_set(&p->deleted_users, user, u->deleted);
+        invalidate_member_orgs_of_user(p, u);
         break;
     }
     case EV_USER_UPDATED: {
@@ -468,6 +587,8 @@ int engine_apply(engine *e, const store_event *ev) {
         if (ts > u->updated_ms) u->updated_ms = ts;
         history_insert(&u->status, v, kind, 0);
         user_derive_status(u);
+        bitmap_set(&p->deleted_users, user, u->deleted);
+        invalidate_member_orgs_of_user(p, u);
         break;
     }
     case EV_ORG_CREATED:
@@ -478,6 +599,7 @@ int engine_apply(engine *e, const store_event *ev) {
             o->has_created = 1;
             history_insert(&o->status, v, STATUS_CREATED, 0);
             o->deleted = (unsigned)status_deleted(&o->status);
+            bitmap_set(&p->deleted_orgs, org, o->deleted);
         }
         if (ts > o->updated_ms) o->updated_ms = ts;
         apply_org_fields(o, json, v);
@@ -487,6 +609,7 @@ int engine_apply(engine *e, const store_event *ev) {
         org_rec *o = &p->orgs[org];
         history_insert(&o->status, v, STATUS_DELETED, 0);
         o->deleted = (unsigned)status_deleted(&o->status);
+        bitmap_set(&p->deleted_orgs, org, o->deleted);
         if (ts > o->updated_ms) o->updated_ms = ts;
         break;
     }
@@ -501,6 +624,7 @@ int engine_apply(engine *e, const store_event *ev) {
                                                    : MEMBER_ROLE_CHANGED;
         history_insert(&m->log, v, kind, string_table_intern(&p->roles, role ? role : "Member"));
         membership_derive(m);
+        invalidate_member_orgs_of_user(p, &p->users[user]);
         break;
     }
     case EV_TEAM_CREATED: {
@@ -559,6 +683,7 @@ int engine_apply(engine *e, const store_event *ev) {
     case EV__COUNT: break;
     }
     p->events++;
+    p->version++;
     if (ev->type >= 0 && ev->type < 32) p->events_by_type[ev->type]++;
     return 0;
 }
@@ -725,6 +850,33 @@ void engine_count(const project_index *p, engine_counts *out) {
     }
     out->invitations_sent = p->events_by_type[EV_INVITE_SENT];
     out->events = p->events;
+}
+
+int engine_membership_active_at(const membership_rec *m, int64_t t) {
+    int active = 0;
+    for (uint32_t i = 0; i < m->log.count && m->log.items[i].v.ts_ms <= t; i++) {
+        if (m->log.items[i].kind == MEMBER_ADDED) active = 1;
+        else if (m->log.items[i].kind == MEMBER_REMOVED) active = 0;
+    }
+    return active;
+}
+
+uint32_t engine_membership_intervals(const membership_rec *m, int64_t *starts, int64_t *ends, uint32_t max) {
+    uint32_t n = 0;
+    int active = 0;
+    for (uint32_t i = 0; i < m->log.count; i++) {
+        const history_entry *h = &m->log.items[i];
+        if (h->kind == MEMBER_ADDED && !active) {
+            active = 1;
+            if (n < max) starts[n] = h->v.ts_ms, ends[n] = INT64_MAX;
+        } else if (h->kind == MEMBER_REMOVED && active) {
+            active = 0;
+            if (n < max) ends[n] = h->v.ts_ms;
+            n++;
+        }
+    }
+    if (active) n++;
+    return n < max ? n : max;
 }
 
 const char *engine_role_name(const project_index *p, uint32_t role) {

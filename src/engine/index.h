@@ -49,6 +49,28 @@ typedef struct history {
     uint32_t count, cap;
 } history;
 
+/* The UTC days on which an entity was active, each with its first and last activity time that day (ms into the
+ * day), sorted by day. Answers "was it active in [a, b)" exactly whenever a and b fall on different days, and counts
+ * active days; 12 bytes per active day. */
+typedef struct active_day {
+    int32_t day;
+    uint32_t first_ms, last_ms;
+} active_day;
+
+typedef struct day_list {
+    active_day *items;
+    uint32_t count, cap;
+} day_list;
+
+/* Activity in [a_ms, b_ms)? (Exact when a and b fall on different days; within one day it answers from the day's
+ * first and last times.) */
+int day_list_any_in(const day_list *d, int64_t a_ms, int64_t b_ms);
+/* Days with activity in [a_ms, b_ms). */
+uint32_t day_list_days_in(const day_list *d, int64_t a_ms, int64_t b_ms);
+/* The latest activity time in [a_ms, b_ms), or INT64_MIN when none (when the boundary day holds times on both sides
+ * of b, its first time stands for the latest: a lower bound). */
+int64_t day_list_latest_in(const day_list *d, int64_t a_ms, int64_t b_ms);
+
 enum { STATUS_CREATED, STATUS_DELETED, STATUS_DEACTIVATED, STATUS_REACTIVATED };
 enum { MEMBER_ADDED, MEMBER_REMOVED, MEMBER_ROLE_CHANGED };
 enum { TEAM_JOINED, TEAM_LEFT };
@@ -77,6 +99,7 @@ typedef struct user_rec {
     uint32_t nmemberships, cap_memberships;
     usage_entry *usage;
     uint32_t nusage, cap_usage;
+    day_list days; /* activity and usage naming the user */
     /* derived from the histories */
     unsigned deleted : 1, deactivated : 1, has_created : 1, has_activity : 1;
     int64_t deactivated_ms; /* start of the current deactivation */
@@ -92,6 +115,7 @@ typedef struct org_rec {
     uint32_t nmemberships, cap_memberships;
     uint32_t *teams;
     uint32_t nteams, cap_teams;
+    day_list days; /* activity and usage events naming the org */
     unsigned deleted : 1, has_created : 1;
 } org_rec;
 
@@ -155,6 +179,15 @@ typedef struct project_index {
     bitmap_series day_users;  /* day -> users active that day */
     bitmap_series day_orgs;   /* day -> orgs named by an activity/usage event that day */
     bitmap_series hour_users; /* hour since epoch -> users active in that hour */
+    roaring_bitmap_t *deleted_users, *deleted_orgs;
+    uint64_t version; /* bumped by every applied event: caches built from the index compare it */
+    /* Caches that readers fill (under cache_lock, inside the read lock) and the writer invalidates. */
+    pthread_mutex_t cache_lock;
+    struct report *reports[32]; /* insights snapshots, one per (kind, interval) */
+    size_t nreports;
+    bitmap_series member_orgs; /* day -> orgs active that day through their members' activity */
+    uint8_t *member_orgs_valid;
+    int32_t nmember_orgs_valid;
     uint64_t usage_entries; /* sum of the users' nusage */
     /* store number (store_event.*_num) -> index here, INDEX_NONE until first seen; avoids hashing ids */
     uint32_t *user_of_num, *org_of_num, *team_of_num;
@@ -200,5 +233,11 @@ typedef struct engine_counts {
 void engine_count(const project_index *p, engine_counts *out);
 
 const char *engine_role_name(const project_index *p, uint32_t role);
+
+/* Is the membership active at time t (the last add/remove at or before t is an add)? */
+int engine_membership_active_at(const membership_rec *m, int64_t t_ms);
+/* The membership's active intervals [start, end) in time order (end INT64_MAX while it lasts); returns the count.
+ * `out` holds at most `max` intervals. */
+uint32_t engine_membership_intervals(const membership_rec *m, int64_t *starts, int64_t *ends, uint32_t max);
 
 #endif

@@ -18,6 +18,13 @@ const route route_table[] = {
     {"POST",   "/v1/api_keys",          api_keys_create,  "admin",           FAMILY_ORGPULSE, ROUTE_BODY_JSON},
     {"GET",    "/v1/api_keys",          api_keys_list,    "admin",           FAMILY_ORGPULSE, 0},
     {"DELETE", "/v1/api_keys/{id}",     api_keys_revoke,  "admin",           FAMILY_ORGPULSE, 0},
+
+    /* Insights (PropelAuth-compatible) */
+    {"GET", "/api/backend/v1/user/{id}/signup_query_parameters", api_insights_signup_params, "insights:read", FAMILY_INSIGHTS, 0},
+    {"GET", "/api/backend/v1/user_report/{type}",    api_insights_user_report, "insights:read", FAMILY_INSIGHTS, 0},
+    {"GET", "/api/backend/v1/org_report/{type}",     api_insights_org_report,  "insights:read", FAMILY_INSIGHTS, 0},
+    {"GET", "/api/backend/v1/chart_metrics/{metric}", api_insights_chart,      "insights:read", FAMILY_INSIGHTS, 0},
+    {"GET", "/api/backend/v1/chart_metric/{metric}",  api_insights_chart,      "insights:read", FAMILY_INSIGHTS, 0},
 };
 /* clang-format on */
 const int route_count = (int)(sizeof route_table / sizeof route_table[0]);

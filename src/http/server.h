@@ -32,6 +32,7 @@ typedef struct server_config {
     unsigned threads;
     size_t max_body;
     const char *public_url; /* NULL: from the Host header */
+    int64_t report_max_age_ms; /* how long an insights report snapshot serves its pages */
 } server_config;
 
 /* Everything a handler can reach. One per process. */

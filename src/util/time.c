@@ -191,11 +191,17 @@ int32_t time_month_add(int32_t day, int months) {
     return time_days_from_civil(ny, nm, 1);
 }
 
-int64_t time_now_ms(void) {
+static int64_t clock_offset_ms;
+
+static int64_t realtime_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+int64_t time_now_ms(void) { return realtime_ms() + __atomic_load_n(&clock_offset_ms, __ATOMIC_RELAXED); }
+
+void time_set_clock(int64_t start_ms) { __atomic_store_n(&clock_offset_ms, start_ms - realtime_ms(), __ATOMIC_RELAXED); }
 
 int64_t time_monotonic_us(void) {
     struct timespec ts;

@@ -46,8 +46,10 @@ int32_t time_month_start(int32_t day);
 /* The first day of the month `months` after the month of day (negative goes back). */
 int32_t time_month_add(int32_t day, int months);
 
-/* Now, in milliseconds since the epoch (CLOCK_REALTIME). */
+/* Now, in milliseconds since the epoch: CLOCK_REALTIME, moved by the offset set with time_set_clock. */
 int64_t time_now_ms(void);
+/* Make the clock read `start_ms` now and advance in real time from there (tests and demos: `serve --clock`). */
+void time_set_clock(int64_t start_ms);
 /* A monotonic clock in microseconds, for durations. */
 int64_t time_monotonic_us(void);
 
