@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "engine/index.h"
+#include "engine/insights.h"
 #include "http/auth.h"
 #include "http/server.h"
 #include "store/store.h"
@@ -89,6 +90,7 @@ int cli_serve(int argc, char **argv) {
     }
     fprintf(stderr, "orgpulse: index rebuilt from %llu events in %.3f s\n", (unsigned long long)events,
             (double)(time_monotonic_us() - t0) / 1e6);
+    for (size_t i = 0; i < a.engine->nprojects; i++) insights_warm(a.engine->projects[i]);
     if (opts[6].value) {
         engine_free(a.engine);
         store_close(a.store);

@@ -93,8 +93,13 @@ static uint32_t intern_user(project_index *p, const char *id, int64_t ts) {
         if (ts < p->users[idx].first_seen_ms) p->users[idx].first_seen_ms = ts;
         return idx;
     }
-    GROW(p->users, p->nusers, p->cap_users);
+    if (p->nusers == p->cap_users) {
+        GROW(p->users, p->nusers, p->cap_users);
+        p->hot = xrealloc(p->hot, (size_t)p->cap_users * sizeof *p->hot);
+    }
     idx = p->nusers++;
+    memset(&p->hot[idx], 0, sizeof p->hot[idx]);
+    p->hot[idx].flags = HOT_LISTED;
     user_rec *u = &p->users[idx];
     memset(u, 0, sizeof *u);
     u->id = xstrdup(id);
@@ -191,6 +196,12 @@ static void bitmap_set(roaring_bitmap_t **b, uint32_t x, int on) {
         roaring_bitmap_remove(*b, x);
 }
 
+static void hot_status(user_hot *h, const user_rec *u) {
+    h->flags &= ~(HOT_LISTED | HOT_DELETED);
+    if (u->deleted) h->flags |= HOT_DELETED;
+    if (!u->deleted && !u->deactivated) h->flags |= HOT_LISTED;
+}
+
 static void user_derive_status(user_rec *u) {
     u->deleted = 0, u->deactivated = 0, u->deactivated_ms = 0;
     for (uint32_t i = 0; i < u->status.count; i++) {
@@ -220,18 +231,26 @@ static void user_derive_team(user_rec *u) {
 
 static void membership_derive(membership_rec *m) {
     m->active = 0, m->added_ms = 0;
+    unsigned intervals = 0;
     for (uint32_t i = 0; i < m->log.count; i++) {
         const history_entry *h = &m->log.items[i];
         switch (h->kind) {
         case MEMBER_ADDED:
-            if (!m->active) m->added_ms = h->v.ts_ms;
+            if (!m->active) {
+                m->added_ms = h->v.ts_ms;
+                if (++intervals == 1) m->start_ms = h->v.ts_ms, m->end_ms = INT64_MAX;
+            }
             m->active = 1;
             m->role = h->arg;
             break;
-        case MEMBER_REMOVED: m->active = 0; break;
+        case MEMBER_REMOVED:
+            if (m->active && intervals == 1) m->end_ms = h->v.ts_ms;
+            m->active = 0;
+            break;
         case MEMBER_ROLE_CHANGED: m->role = h->arg; break;
         }
     }
+    m->intervals = intervals > 2 ? 2 : intervals;
 }
 
 static int status_deleted(const history *h) {
@@ -432,7 +451,8 @@ static void project_free(project_index *p) {
     }
     for (uint32_t i = 0; i < p->nmemberships; i++) free(p->memberships[i].log.items);
     for (uint32_t i = 0; i < p->ninvites; i++) free(p->invites[i].email_lower), free(p->invites[i].invite_id);
-    free(p->users), free(p->orgs), free(p->teams), free(p->memberships), free(p->invites);
+    free(p->users), free(p->hot), free(p->orgs), free(p->teams), free(p->memberships), free(p->invites);
+    free(p->user_ranks.order), free(p->user_ranks.rank), free(p->org_ranks.order), free(p->org_ranks.rank);
     strmap_free(&p->user_ids), strmap_free(&p->org_ids), strmap_free(&p->team_ids);
     free(p->user_of_num), free(p->org_of_num), free(p->team_of_num);
     string_table_free(&p->roles), string_table_free(&p->features), string_table_free(&p->metrics);
@@ -506,6 +526,8 @@ static void apply_activity(project_index *p, uint32_t user, uint32_t org, int64_
     if (!u->has_activity || ts < u->first_active_ms) u->first_active_ms = ts;
     if (!u->has_activity || ts > u->last_active_ms) u->last_active_ms = ts;
     u->has_activity = 1;
+    user_hot *h = &p->hot[user];
+    h->first_active_ms = u->first_active_ms, h->last_active_ms = u->last_active_ms, h->flags |= HOT_ACTIVE;
     int32_t day = time_day_of(ts);
     day_list_add(&u->days, ts);
     invalidate_member_orgs_day(p, day);
@@ -568,6 +590,7 @@ int engine_apply(engine *e, const store_event *ev) {
         history_insert(&u->status, v, STATUS_CREATED, 0);
         user_derive_status(u);
         bitmap_set(&p->deleted_users, user, u->deleted);
+        hot_status(&p->hot[user], u);
         invalidate_member_orgs_of_user(p, u);
         break;
     }
@@ -588,6 +611,7 @@ int engine_apply(engine *e, const store_event *ev) {
         history_insert(&u->status, v, kind, 0);
         user_derive_status(u);
         bitmap_set(&p->deleted_users, user, u->deleted);
+        hot_status(&p->hot[user], u);
         invalidate_member_orgs_of_user(p, u);
         break;
     }
@@ -862,6 +886,10 @@ int engine_membership_active_at(const membership_rec *m, int64_t t) {
 }
 
 uint32_t engine_membership_intervals(const membership_rec *m, int64_t *starts, int64_t *ends, uint32_t max) {
+    if (m->intervals < 2 && max >= 1) { /* derived already */
+        if (m->intervals == 1) starts[0] = m->start_ms, ends[0] = m->end_ms;
+        return m->intervals;
+    }
     uint32_t n = 0;
     int active = 0;
     for (uint32_t i = 0; i < m->log.count; i++) {

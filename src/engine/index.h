@@ -106,6 +106,26 @@ typedef struct user_rec {
     uint32_t team;          /* current team or INDEX_NONE */
 } user_rec;
 
+/* The part of a user that reports scan for every user, kept apart from user_rec (344 bytes) so a pass over a
+ * million users reads 24 MB instead of 344 MB. Mirrors user_rec's activity extremes and status. */
+#define HOT_ACTIVE 1u /* has an activity time */
+#define HOT_LISTED 2u /* neither deleted nor deactivated: may appear in user reports */
+#define HOT_DELETED 4u
+
+typedef struct user_hot {
+    int64_t first_active_ms, last_active_ms;
+    uint32_t flags;
+    uint32_t unused;
+} user_hot;
+
+/* Entity ids in byte order, for report tie-breaks: rank[i] is entity i's position. Refreshed lazily (new entities
+ * are sorted and merged in). */
+typedef struct id_ranks {
+    uint32_t *order; /* entity indexes sorted by id */
+    uint32_t *rank;
+    uint32_t count;
+} id_ranks;
+
 typedef struct org_rec {
     char *id;
     lww_text name, slug, domains, metadata, settings; /* JSON texts except name and slug */
@@ -124,8 +144,10 @@ typedef struct membership_rec {
     history log; /* MEMBER_* with arg = role id */
     /* derived */
     unsigned active : 1;
-    uint32_t role;     /* role id */
-    int64_t added_ms;  /* start of the current membership */
+    unsigned intervals : 2; /* 0, 1, or 2 meaning "two or more" (then walk the log) */
+    uint32_t role;          /* role id */
+    int64_t added_ms;       /* start of the current membership */
+    int64_t start_ms, end_ms; /* the only interval when intervals == 1 (end INT64_MAX while it lasts) */
 } membership_rec;
 
 typedef struct team_rec {
@@ -163,6 +185,7 @@ typedef struct project_index {
     int64_t project_id;
     pthread_rwlock_t lock;
     user_rec *users;
+    user_hot *hot; /* parallel to users */
     uint32_t nusers, cap_users;
     strmap user_ids;
     org_rec *orgs;
@@ -188,6 +211,7 @@ typedef struct project_index {
     bitmap_series member_orgs; /* day -> orgs active that day through their members' activity */
     uint8_t *member_orgs_valid;
     int32_t nmember_orgs_valid;
+    id_ranks user_ranks, org_ranks;
     uint64_t usage_entries; /* sum of the users' nusage */
     /* store number (store_event.*_num) -> index here, INDEX_NONE until first seen; avoids hashing ids */
     uint32_t *user_of_num, *org_of_num, *team_of_num;

@@ -3,6 +3,7 @@
 #include "engine/insights.h"
 
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +35,6 @@ int report_kind_from_path(int org, const char *name, report_kind *out) {
 
 /* ---- activity of users and orgs ---- */
 
-static int user_listed(const user_rec *u) { return !u->deleted && !u->deactivated; }
-
 /* The window [from, to) clipped to a membership interval [s, e). */
 static int clip(int64_t from, int64_t to, int64_t s, int64_t e, int64_t *a, int64_t *b) {
     *a = from > s ? from : s;
@@ -45,108 +44,124 @@ static int clip(int64_t from, int64_t to, int64_t s, int64_t e, int64_t *a, int6
 
 #define MAX_INTERVALS 64
 
-/* Org activity in [from, to): events naming the org, or members' events while members. */
-static int org_active_in(const project_index *p, const org_rec *o, int64_t from, int64_t to) {
-    if (day_list_any_in(&o->days, from, to)) return 1;
-    int64_t s[MAX_INTERVALS], e[MAX_INTERVALS];
-    for (uint32_t i = 0; i < o->nmemberships; i++) {
-        const membership_rec *m = &p->memberships[o->memberships[i]];
-        const user_rec *u = &p->users[m->user];
-        if (u->deleted || !u->days.count) continue;
-        uint32_t n = engine_membership_intervals(m, s, e, MAX_INTERVALS);
-        for (uint32_t k = 0; k < n; k++) {
-            int64_t a, b;
-            if (clip(from, to, s[k], e[k], &a, &b) && day_list_any_in(&u->days, a, b)) return 1;
-        }
-    }
-    return 0;
-}
-
-/* The org's latest activity time (INT64_MIN when none). */
-static int64_t org_latest_activity(const project_index *p, const org_rec *o) {
-    int64_t best = day_list_latest_in(&o->days, INT64_MIN, INT64_MAX);
-    int64_t s[MAX_INTERVALS], e[MAX_INTERVALS];
-    for (uint32_t i = 0; i < o->nmemberships; i++) {
-        const membership_rec *m = &p->memberships[o->memberships[i]];
-        const user_rec *u = &p->users[m->user];
-        if (u->deleted || !u->days.count) continue;
-        uint32_t n = engine_membership_intervals(m, s, e, MAX_INTERVALS);
-        for (uint32_t k = n; k-- > 0;) {
-            int64_t t = day_list_latest_in(&u->days, s[k], e[k]);
-            if (t != INT64_MIN) {
-                if (t > best) best = t;
-                break; /* later intervals were checked first */
-            }
-        }
-    }
-    return best;
-}
-
-static int64_t org_member_count(const project_index *p, const org_rec *o) {
-    int64_t n = 0;
-    for (uint32_t i = 0; i < o->nmemberships; i++) {
-        const membership_rec *m = &p->memberships[o->memberships[i]];
-        n += m->active && !p->users[m->user].deleted;
-    }
-    return n;
-}
-
-/* Membership starts and ends of the org's (not deleted) users in [from, to). */
-static void org_membership_changes(const project_index *p, const org_rec *o, int64_t from, int64_t to, int64_t *added,
-                                   int64_t *removed) {
-    *added = 0, *removed = 0;
-    for (uint32_t i = 0; i < o->nmemberships; i++) {
-        const membership_rec *m = &p->memberships[o->memberships[i]];
-        if (p->users[m->user].deleted) continue;
-        int active = 0;
-        for (uint32_t k = 0; k < m->log.count; k++) {
-            const history_entry *h = &m->log.items[k];
-            int64_t t = h->v.ts_ms;
-            if (h->kind == MEMBER_ADDED && !active) {
-                active = 1;
-                if (t >= from && t < to) (*added)++;
-            } else if (h->kind == MEMBER_REMOVED && active) {
-                active = 0;
-                if (t >= from && t < to) (*removed)++;
-            }
-        }
-    }
-}
-
 /* ---- ordering ---- */
 
-typedef struct sort_ctx {
+/* Bring an id_ranks up to date with `count` entities whose ids are ids[i] (cache_lock held). New entities are
+ * sorted and merged into the existing order, so a refresh costs O(n) plus the sort of the newcomers. */
+typedef const char *(*id_of_fn)(const project_index *p, uint32_t i);
+
+static const char *user_id_of(const project_index *p, uint32_t i) { return p->users[i].id; }
+static const char *org_id_of(const project_index *p, uint32_t i) { return p->orgs[i].id; }
+
+typedef struct id_cmp_ctx {
     const project_index *p;
-    report_kind kind;
-} sort_ctx;
+    id_of_fn id_of;
+} id_cmp_ctx;
 
-static int cmp_i64_desc(int64_t x, int64_t y) { return x > y ? -1 : x < y ? 1 : 0; }
+static int cmp_ids(const void *a, const void *b, void *vctx) {
+    const id_cmp_ctx *c = vctx;
+    return strcmp(c->id_of(c->p, *(const uint32_t *)a), c->id_of(c->p, *(const uint32_t *)b));
+}
 
-static int cmp_rows(const void *va, const void *vb, void *vctx) {
-    const report_row *x = va, *y = vb;
-    const sort_ctx *c = vctx;
-    int r = 0;
-    switch (c->kind) {
-    case REPORT_USER_TOP_INVITER: r = cmp_i64_desc(x->a, y->a); break;
-    case REPORT_USER_CHAMPION:
-        if (!(r = cmp_i64_desc(x->a, y->a))) r = cmp_i64_desc(x->last_ms, y->last_ms);
-        break;
-    case REPORT_USER_REENGAGEMENT:
-    case REPORT_USER_CHURN:
-    case REPORT_ORG_REENGAGEMENT:
-    case REPORT_ORG_CHURN: r = cmp_i64_desc(x->last_ms, y->last_ms); break;
-    case REPORT_ORG_GROWTH:
-        if (!(r = cmp_i64_desc(x->a - x->b, y->a - y->b))) r = cmp_i64_desc(x->a, y->a);
-        break;
-    case REPORT_ORG_ATTRITION:
-        if (!(r = cmp_i64_desc(x->b, y->b))) r = -cmp_i64_desc(x->a - x->b, y->a - y->b);
-        break;
-    case REPORT__COUNT: break;
+static void ranks_refresh(const project_index *p, id_ranks *r, uint32_t count, id_of_fn id_of) {
+    if (r->count == count) return;
+    uint32_t fresh = count - r->count;
+    uint32_t *added = xmalloc((size_t)fresh * sizeof *added);
+    for (uint32_t i = 0; i < fresh; i++) added[i] = r->count + i;
+    id_cmp_ctx ctx = {p, id_of};
+    qsort_r(added, fresh, sizeof *added, cmp_ids, &ctx);
+    uint32_t *order = xmalloc((size_t)count * sizeof *order);
+    uint32_t i = 0, j = 0, k = 0;
+    while (i < r->count || j < fresh) {
+        if (j == fresh || (i < r->count && strcmp(id_of(p, r->order[i]), id_of(p, added[j])) <= 0))
+            order[k++] = r->order[i++];
+        else
+            order[k++] = added[j++];
     }
-    if (r) return r;
-    const char *ix = REPORT_IS_ORG(c->kind) ? c->p->orgs[x->entity].id : c->p->users[x->entity].id;
-    const char *iy = REPORT_IS_ORG(c->kind) ? c->p->orgs[y->entity].id : c->p->users[y->entity].id;
-    return strcmp(ix, iy);
+    free(added);
+    free(r->order);
+    r->order = order;
+    r->rank = xrealloc(r->rank, (size_t)count * sizeof *r->rank);
+    for (uint32_t n = 0; n < count; n++) r->rank[order[n]] = n;
+    r->count = count;
+}
+
+/* Sort key: ascending (hi, lo) is the report's order; lo is the id rank (the last tie-break). */
+typedef struct sort_key {
+    uint64_t hi;
+    uint32_t lo;
+    uint32_t row;
+} sort_key;
+
+#define TIME_BITS 0xFFFFFFFFFFFFULL /* 48 bits of ms: until the year 10889 */
+
+static uint64_t desc_time(int64_t ms) {
+    uint64_t t = ms < 0 ? 0 : (uint64_t)ms > TIME_BITS ? TIME_BITS : (uint64_t)ms;
+    return TIME_BITS - t;
+}
+
+static uint64_t desc_u32(int64_t v) { return 0xFFFFFFFFULL - (uint64_t)(v < 0 ? 0 : v > 0xFFFFFFFFLL ? 0xFFFFFFFFLL : v); }
+static uint64_t asc_i32(int64_t v) {
+    v = v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : v;
+    return (uint64_t)(v - INT32_MIN);
+}
+
+static uint64_t key_hi(report_kind kind, const report_row *r) {
+    switch (kind) {
+    case REPORT_USER_TOP_INVITER: return desc_u32(r->a);
+    case REPORT_USER_CHAMPION: return (desc_u32(r->a) & 0xFFFF) << 48 | desc_time(r->last_ms);
+    case REPORT_ORG_GROWTH: return (0xFFFFFFFFULL - asc_i32(r->a - r->b)) << 32 | desc_u32(r->a);
+    case REPORT_ORG_ATTRITION: return desc_u32(r->b) << 32 | asc_i32(r->a - r->b);
+    default: return desc_time(r->last_ms);
+    }
+}
+
+/* LSD radix sort on 16-bit digits: lo (2 passes) then hi (4 passes). */
+static void radix_sort_keys(sort_key *keys, size_t n) {
+    sort_key *tmp = xmalloc((n ? n : 1) * sizeof *tmp);
+    size_t *count = xmalloc(65536 * sizeof *count);
+    for (int pass = 0; pass < 6; pass++) {
+        memset(count, 0, 65536 * sizeof *count);
+        int skip = 1;
+        uint32_t first_digit = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t d = pass < 2 ? (keys[i].lo >> ((pass) * 16)) & 0xFFFF : (uint32_t)(keys[i].hi >> ((pass - 2) * 16)) & 0xFFFF;
+            if (i == 0) first_digit = d;
+            else if (d != first_digit) skip = 0;
+            count[d]++;
+        }
+        if (skip) continue; /* every key has the same digit here */
+        size_t sum = 0;
+        for (int d = 0; d < 65536; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint32_t d = pass < 2 ? (keys[i].lo >> ((pass) * 16)) & 0xFFFF : (uint32_t)(keys[i].hi >> ((pass - 2) * 16)) & 0xFFFF;
+            tmp[count[d]++] = keys[i];
+        }
+        memcpy(keys, tmp, n * sizeof *keys);
+    }
+    free(count);
+    free(tmp);
+}
+
+/* Put the rows in the report's order (cache_lock held, for the rank caches). */
+static void sort_rows(project_index *p, report_kind kind, report_row *rows, size_t n) {
+    id_ranks *ranks = REPORT_IS_ORG(kind) ? &p->org_ranks : &p->user_ranks;
+    if (REPORT_IS_ORG(kind))
+        ranks_refresh(p, ranks, p->norgs, org_id_of);
+    else
+        ranks_refresh(p, ranks, p->nusers, user_id_of);
+    sort_key *keys = xmalloc((n ? n : 1) * sizeof *keys);
+    for (size_t i = 0; i < n; i++) keys[i] = (sort_key){key_hi(kind, &rows[i]), ranks->rank[rows[i].entity], (uint32_t)i};
+    radix_sort_keys(keys, n);
+    report_row *sorted = xmalloc((n ? n : 1) * sizeof *sorted);
+    for (size_t i = 0; i < n; i++) sorted[i] = rows[keys[i].row];
+    memcpy(rows, sorted, n * sizeof *rows);
+    free(sorted);
+    free(keys);
 }
 
 /* ---- reports ---- */
@@ -164,71 +179,211 @@ static void push_row(row_list *l, report_row r) {
     l->rows[l->count++] = r;
 }
 
+/* Users with an activity time in [a, b): the union of the days' bitmaps, where a boundary day that the window
+ * only partly covers keeps the users whose times that day fall inside. */
+static roaring_bitmap_t *users_active_in(const project_index *p, int64_t a, int64_t b) {
+    roaring_bitmap_t *out = roaring_bitmap_create();
+    if (a >= b) return out;
+    int32_t d0 = time_day_of(a), d1 = time_day_of(b - 1);
+    for (int32_t d = d0; d <= d1; d++) {
+        const roaring_bitmap_t *day = d >= 0 && d < p->day_users.count ? p->day_users.items[d] : NULL;
+        if (!day) continue;
+        int whole = (int64_t)d * DAY_MS >= a && (int64_t)(d + 1) * DAY_MS <= b;
+        if (whole) {
+            roaring_bitmap_or_inplace(out, day);
+            continue;
+        }
+        roaring_uint32_iterator_t *it = roaring_create_iterator(day);
+        for (; it->has_value; roaring_advance_uint32_iterator(it))
+            if (day_list_any_in(&p->users[it->current_value].days, a, b)) roaring_bitmap_add(out, it->current_value);
+        roaring_free_uint32_iterator(it);
+    }
+    return out;
+}
+
+typedef struct count_ctx {
+    uint16_t *counts;
+} count_ctx;
+
+static bool count_user(uint32_t u, void *vctx) {
+    count_ctx *c = vctx;
+    c->counts[u]++;
+    return true;
+}
+
 static void user_rows(const project_index *p, report_kind kind, int64_t n_ms, int64_t now, row_list *out) {
-    if (kind == REPORT_USER_TOP_INVITER) {
+    const user_hot *hot = p->hot;
+    const uint32_t listed_active = HOT_LISTED | HOT_ACTIVE;
+    switch (kind) {
+    case REPORT_USER_TOP_INVITER: {
         int64_t *counts = xcalloc(p->nusers ? p->nusers : 1, sizeof *counts);
         for (uint32_t i = 0; i < p->ninvites; i++) {
             const invite_rec *r = &p->invites[i];
             if (r->kind == EV_INVITE_SENT && r->inviter != INDEX_NONE && r->v.ts_ms >= now - n_ms && r->v.ts_ms < now)
                 counts[r->inviter]++;
         }
-        for (uint32_t u = 0; u < p->nusers; u++) {
-            if (counts[u] && user_listed(&p->users[u]))
-                push_row(out, (report_row){u, p->users[u].has_activity ? p->users[u].last_active_ms : INT64_MIN,
-                                           counts[u], 0});
-        }
+        for (uint32_t u = 0; u < p->nusers; u++)
+            if (counts[u] && (hot[u].flags & HOT_LISTED))
+                push_row(out, (report_row){u, hot[u].flags & HOT_ACTIVE ? hot[u].last_active_ms : INT64_MIN, counts[u], 0});
         free(counts);
         return;
     }
-    for (uint32_t i = 0; i < p->nusers; i++) {
-        const user_rec *u = &p->users[i];
-        if (!user_listed(u) || !u->has_activity) continue;
-        const day_list *d = &u->days;
-        report_row row = {i, u->last_active_ms, 0, 0};
-        switch (kind) {
-        case REPORT_USER_CHAMPION:
-            if ((row.a = day_list_days_in(d, now - n_ms, now)) > 0) push_row(out, row);
-            break;
-        case REPORT_USER_REENGAGEMENT:
-            if (day_list_any_in(d, now - n_ms, now) && !day_list_any_in(d, now - 2 * n_ms, now - n_ms) &&
-                u->first_active_ms < now - 2 * n_ms)
-                push_row(out, row);
-            break;
-        case REPORT_USER_CHURN:
-            if (!day_list_any_in(d, now - n_ms, now)) push_row(out, row);
-            break;
-        default: break;
+    case REPORT_USER_CHAMPION: {
+        /* active days per user: whole days from their bitmaps, the partial first and last day from the day lists */
+        uint16_t *counts = xcalloc(p->nusers ? p->nusers : 1, sizeof *counts);
+        int64_t a = now - n_ms, b = now;
+        int32_t d0 = time_day_of(a), d1 = time_day_of(b - 1);
+        count_ctx ctx = {counts};
+        for (int32_t d = d0; d <= d1; d++) {
+            const roaring_bitmap_t *day = d >= 0 && d < p->day_users.count ? p->day_users.items[d] : NULL;
+            if (!day) continue;
+            if ((int64_t)d * DAY_MS >= a && (int64_t)(d + 1) * DAY_MS <= b) {
+                roaring_iterate(day, count_user, &ctx);
+                continue;
+            }
+            roaring_uint32_iterator_t *it = roaring_create_iterator(day);
+            for (; it->has_value; roaring_advance_uint32_iterator(it))
+                if (day_list_any_in(&p->users[it->current_value].days, a, b)) counts[it->current_value]++;
+            roaring_free_uint32_iterator(it);
         }
+        for (uint32_t u = 0; u < p->nusers; u++)
+            if (counts[u] && (hot[u].flags & listed_active) == listed_active)
+                push_row(out, (report_row){u, hot[u].last_active_ms, counts[u], 0});
+        free(counts);
+        return;
+    }
+    case REPORT_USER_CHURN:
+        for (uint32_t u = 0; u < p->nusers; u++) {
+            if ((hot[u].flags & listed_active) != listed_active) continue;
+            int64_t last = hot[u].last_active_ms;
+            int recent = last >= now - n_ms && (last < now || day_list_any_in(&p->users[u].days, now - n_ms, now));
+            if (!recent) push_row(out, (report_row){u, last, 0, 0});
+        }
+        return;
+    case REPORT_USER_REENGAGEMENT: {
+        roaring_bitmap_t *middle = NULL; /* built on first use */
+        for (uint32_t u = 0; u < p->nusers; u++) {
+            if ((hot[u].flags & listed_active) != listed_active) continue;
+            int64_t last = hot[u].last_active_ms;
+            if (hot[u].first_active_ms >= now - 2 * n_ms || last < now - n_ms) continue;
+            if (last >= now && !day_list_any_in(&p->users[u].days, now - n_ms, now)) continue;
+            if (!middle) middle = users_active_in(p, now - 2 * n_ms, now - n_ms);
+            if (!roaring_bitmap_contains(middle, u)) push_row(out, (report_row){u, last, 0, 0});
+        }
+        if (middle) roaring_bitmap_free(middle);
+        return;
+    }
+    default: return;
     }
 }
 
-static void org_rows(const project_index *p, report_kind kind, int64_t n_ms, int64_t now, row_list *out) {
-    for (uint32_t i = 0; i < p->norgs; i++) {
-        const org_rec *o = &p->orgs[i];
-        if (o->deleted) continue;
-        report_row row = {i, INT64_MIN, 0, 0};
-        switch (kind) {
-        case REPORT_ORG_GROWTH:
-        case REPORT_ORG_ATTRITION:
-            org_membership_changes(p, o, now - n_ms, now, &row.a, &row.b);
-            if (kind == REPORT_ORG_GROWTH ? row.a - row.b > 0 : row.b >= 1) push_row(out, row);
-            break;
-        case REPORT_ORG_REENGAGEMENT:
-            if (org_active_in(p, o, now - n_ms, now) && !org_active_in(p, o, now - 2 * n_ms, now - n_ms) &&
-                org_active_in(p, o, INT64_MIN, now - 2 * n_ms)) {
-                row.last_ms = org_latest_activity(p, o);
-                push_row(out, row);
-            }
-            break;
-        case REPORT_ORG_CHURN:
-            if (org_member_count(p, o) >= 1 && !org_active_in(p, o, now - n_ms, now)) {
-                row.last_ms = org_latest_activity(p, o);
-                if (row.last_ms != INT64_MIN) push_row(out, row);
-            }
-            break;
-        default: break;
+/* Per-org accumulators of one pass over the memberships. */
+typedef struct org_acc {
+    int64_t latest;         /* latest activity time, INT64_MIN none */
+    int64_t added, removed; /* membership starts and ends in the window */
+    int64_t members;        /* current members */
+    uint8_t recent, middle, before;
+} org_acc;
+
+typedef struct windows {
+    int64_t recent_a, recent_b; /* [now-N, now) */
+    int64_t middle_a, middle_b; /* [now-2N, now-N) */
+    roaring_bitmap_t *middle_users; /* users active in the middle window, built on first need */
+} windows;
+
+/* Activity of user u within [s, e) and the windows, folded into acc. */
+static void member_activity(const project_index *p, uint32_t u, int64_t s, int64_t e, windows *w, org_acc *acc) {
+    const user_hot *h = &p->hot[u];
+    const day_list *days = &p->users[u].days;
+    int whole = s <= h->first_active_ms && e > h->last_active_ms; /* the interval holds all the user's activity */
+    int64_t latest = whole ? h->last_active_ms : day_list_latest_in(days, s, e);
+    if (latest == INT64_MIN) return;
+    if (latest > acc->latest) acc->latest = latest;
+    int64_t a, b;
+    if (!acc->recent && clip(w->recent_a, w->recent_b, s, e, &a, &b)) {
+        if (whole)
+            acc->recent = h->last_active_ms >= a && (h->last_active_ms < b || day_list_any_in(days, a, b));
+        else
+            acc->recent = (uint8_t)day_list_any_in(days, a, b);
+    }
+    if (!acc->middle && clip(w->middle_a, w->middle_b, s, e, &a, &b)) {
+        if (whole && (h->last_active_ms < a || h->first_active_ms >= b)) {
+            /* nothing in the window */
+        } else if (whole && ((h->first_active_ms >= a && h->first_active_ms < b) ||
+                             (h->last_active_ms >= a && h->last_active_ms < b))) {
+            acc->middle = 1;
+        } else if (a == w->middle_a && b == w->middle_b) {
+            if (!w->middle_users) w->middle_users = users_active_in(p, a, b);
+            acc->middle = roaring_bitmap_contains(w->middle_users, u);
+        } else {
+            acc->middle = (uint8_t)day_list_any_in(days, a, b);
         }
     }
+    if (!acc->before && clip(INT64_MIN, w->middle_a, s, e, &a, &b))
+        acc->before = whole ? h->first_active_ms < b : (uint8_t)day_list_any_in(days, a, b);
+}
+
+static void org_rows(const project_index *p, report_kind kind, int64_t n_ms, int64_t now, row_list *out) {
+    org_acc *acc = xcalloc(p->norgs ? p->norgs : 1, sizeof *acc);
+    for (uint32_t i = 0; i < p->norgs; i++) acc[i].latest = INT64_MIN;
+    windows w = {now - n_ms, now, now - 2 * n_ms, now - n_ms, NULL};
+    int changes = kind == REPORT_ORG_GROWTH || kind == REPORT_ORG_ATTRITION;
+    int64_t s[MAX_INTERVALS], e[MAX_INTERVALS];
+    /* one sequential pass over the memberships */
+    for (uint32_t i = 0; i < p->nmemberships; i++) {
+        const membership_rec *m = &p->memberships[i];
+        const user_hot *h = &p->hot[m->user];
+        if (h->flags & HOT_DELETED) continue;
+        org_acc *o = &acc[m->org];
+        o->members += m->active;
+        if (changes) {
+            if (m->intervals == 1) {
+                o->added += m->start_ms >= w.recent_a && m->start_ms < w.recent_b;
+                o->removed += m->end_ms >= w.recent_a && m->end_ms < w.recent_b;
+            } else if (m->intervals == 2) {
+                int64_t added, removed;
+                int active = 0;
+                added = removed = 0;
+                for (uint32_t k = 0; k < m->log.count; k++) {
+                    const history_entry *x = &m->log.items[k];
+                    int in = x->v.ts_ms >= w.recent_a && x->v.ts_ms < w.recent_b;
+                    if (x->kind == MEMBER_ADDED && !active) active = 1, added += in;
+                    else if (x->kind == MEMBER_REMOVED && active) active = 0, removed += in;
+                }
+                o->added += added, o->removed += removed;
+            }
+            continue;
+        }
+        if (!(h->flags & HOT_ACTIVE)) continue;
+        uint32_t n = engine_membership_intervals(m, s, e, MAX_INTERVALS);
+        for (uint32_t k = 0; k < n; k++) member_activity(p, m->user, s[k], e[k], &w, &o[0]);
+    }
+    for (uint32_t i = 0; i < p->norgs; i++) {
+        const org_rec *org = &p->orgs[i];
+        org_acc *o = &acc[i];
+        if (org->deleted) continue;
+        if (changes) {
+            if (kind == REPORT_ORG_GROWTH ? o->added - o->removed > 0 : o->removed >= 1)
+                push_row(out, (report_row){i, INT64_MIN, o->added, o->removed});
+            continue;
+        }
+        /* events naming the org */
+        const day_list *d = &org->days;
+        if (d->count) {
+            int64_t latest = day_list_latest_in(d, INT64_MIN, INT64_MAX);
+            if (latest > o->latest) o->latest = latest;
+            o->recent |= (uint8_t)day_list_any_in(d, w.recent_a, w.recent_b);
+            o->middle |= (uint8_t)day_list_any_in(d, w.middle_a, w.middle_b);
+            o->before |= (uint8_t)day_list_any_in(d, INT64_MIN, w.middle_a);
+        }
+        if (o->latest == INT64_MIN) continue;
+        if (kind == REPORT_ORG_CHURN && o->members >= 1 && !o->recent)
+            push_row(out, (report_row){i, o->latest, 0, 0});
+        if (kind == REPORT_ORG_REENGAGEMENT && o->recent && !o->middle && o->before)
+            push_row(out, (report_row){i, o->latest, 0, 0});
+    }
+    if (w.middle_users) roaring_bitmap_free(w.middle_users);
+    free(acc);
 }
 
 static void random_uuid(char out[37]) {
@@ -240,15 +395,14 @@ static void random_uuid(char out[37]) {
              b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
-report *insights_report_compute(const project_index *p, report_kind kind, int interval_days, int64_t now_ms) {
+report *insights_report_compute(project_index *p, report_kind kind, int interval_days, int64_t now_ms) {
     row_list rows = {0};
     int64_t n_ms = (int64_t)interval_days * DAY_MS;
     if (REPORT_IS_ORG(kind))
         org_rows(p, kind, n_ms, now_ms, &rows);
     else
         user_rows(p, kind, n_ms, now_ms, &rows);
-    sort_ctx ctx = {p, kind};
-    qsort_r(rows.rows, rows.count, sizeof *rows.rows, cmp_rows, &ctx);
+    sort_rows(p, kind, rows.rows, rows.count);
     report *r = xcalloc(1, sizeof *r);
     r->kind = kind;
     r->interval = interval_days;
@@ -288,6 +442,13 @@ report *insights_report_get(project_index *p, report_kind kind, int interval_day
     __atomic_add_fetch(&r->refs, 1, __ATOMIC_ACQ_REL);
     pthread_mutex_unlock(&p->cache_lock);
     return r;
+}
+
+void insights_warm(project_index *p) {
+    pthread_mutex_lock(&p->cache_lock);
+    ranks_refresh(p, &p->user_ranks, p->nusers, user_id_of);
+    ranks_refresh(p, &p->org_ranks, p->norgs, org_id_of);
+    pthread_mutex_unlock(&p->cache_lock);
 }
 
 void insights_cache_clear(project_index *p) {

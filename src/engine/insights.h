@@ -76,11 +76,13 @@ typedef struct report {
 const char *report_kind_name(report_kind k);
 int report_kind_from_path(int org, const char *name, report_kind *out);
 
-/* Compute a report now (caller holds the project's read lock). Caller releases it. */
-report *insights_report_compute(const project_index *p, report_kind kind, int interval_days, int64_t now_ms);
+/* Compute a report now (caller holds the project's read lock and its cache_lock). Caller releases it. */
+report *insights_report_compute(project_index *p, report_kind kind, int interval_days, int64_t now_ms);
 /* The cached report of age <= max_age_ms, or a fresh one (caller holds the read lock). Caller releases it. */
 report *insights_report_get(project_index *p, report_kind kind, int interval_days, int64_t now_ms, int64_t max_age_ms);
 void report_release(report *r);
+/* Prepare what reports need that is slow to make on a first request (the id orders), e.g. after a rebuild. */
+void insights_warm(project_index *p);
 /* Free every cached report of the project (at shutdown). */
 void insights_cache_clear(project_index *p);
 
