@@ -149,6 +149,7 @@ static void radix_sort_keys(sort_key *keys, size_t n) {
 
 /* Put the rows in the report's order (cache_lock held, for the rank caches). */
 static void sort_rows(project_index *p, report_kind kind, report_row *rows, size_t n) {
+    if (n < 2) return;
     id_ranks *ranks = REPORT_IS_ORG(kind) ? &p->org_ranks : &p->user_ranks;
     if (REPORT_IS_ORG(kind))
         ranks_refresh(p, ranks, p->norgs, org_id_of);
