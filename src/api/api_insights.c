@@ -1,6 +1,8 @@
 /* api_insights.c: the Insights family, wire-compatible with PropelAuth's backend SDKs (specs/propelauth.md):
  * signup query parameters, user and org reports (paged snapshots), chart metrics. Parses, calls engine/insights.c,
  * renders snake_case with the fields the SDKs require (times in Unix seconds). */
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,15 +153,16 @@ static int report_handler(http_request *req, int org) {
     long page_size, page_number;
     if (param_long(req, "page_size", 1, 1000, 10, &page_size, &reason) != 0)
         return http_error(req, 400, "page_size", reason);
-    if (param_long(req, "page_number", 0, 1000000000L, 0, &page_number, &reason) != 0)
+    if (param_long(req, "page_number", 0, LONG_MAX, 0, &page_number, &reason) != 0)
         return http_error(req, 400, "page_number", reason);
 
     project_index *p = project_of(req, 1);
     pthread_rwlock_rdlock(&p->lock);
     report *r = insights_report_get(p, kind, rule->days[choice], time_now_ms(), req->app->config.report_max_age_ms);
     json_t *rows = json_array();
-    size_t from = (size_t)page_number * (size_t)page_size;
-    for (size_t i = from; i < r->count && i < from + (size_t)page_size; i++)
+    size_t from;
+    if (__builtin_mul_overflow((size_t)page_number, (size_t)page_size, &from)) from = SIZE_MAX;
+    for (size_t i = from; i < r->count && i - from < (size_t)page_size; i++)
         json_array_append_new(rows, org ? org_row_json(p, r, &r->rows[i]) : user_row_json(p, r, &r->rows[i]));
     pthread_rwlock_unlock(&p->lock);
     json_t *body = json_object();
@@ -167,7 +170,7 @@ static int report_handler(http_request *req, int org) {
     json_object_set_new(body, "current_page", json_integer(page_number));
     json_object_set_new(body, "total_count", json_integer((json_int_t)r->count));
     json_object_set_new(body, "page_size", json_integer(page_size));
-    json_object_set_new(body, "has_more_results", json_boolean((size_t)(page_number + 1) * (size_t)page_size < r->count));
+    json_object_set_new(body, "has_more_results", json_boolean(from < r->count && r->count - from > (size_t)page_size));
     json_object_set_new(body, "report_time", seconds(r->report_time_ms));
     report_release(r);
     return http_respond_json(req, 200, body);
@@ -202,7 +205,10 @@ int api_insights_chart(http_request *req) {
     if (param_date(req, "start_date", today - 30, &start, &reason) != 0) return http_error(req, 400, "start_date", reason);
     if (param_date(req, "end_date", today, &end, &reason) != 0) return http_error(req, 400, "end_date", reason);
     if (start > end) return http_error(req, 400, "start_date", "start_date must not be after end_date");
-    if (end - start > CHART_MAX_BUCKETS) return http_error(req, 400, "end_date", "the range may span at most 10000 days");
+    int64_t buckets = cadence == CADENCE_DAILY ? end - start + 1 : cadence == CADENCE_WEEKLY ? (end - start) / 7 + 2
+                                                                                              : (end - start) / 28 + 2;
+    if (buckets > CHART_MAX_BUCKETS)
+        return http_error(req, 400, "end_date", "the range may hold at most 10000 buckets of the cadence");
 
     project_index *p = project_of(req, 1);
     chart_point *pts;

@@ -885,26 +885,26 @@ int engine_membership_active_at(const membership_rec *m, int64_t t) {
     return active;
 }
 
-uint32_t engine_membership_intervals(const membership_rec *m, int64_t *starts, int64_t *ends, uint32_t max) {
-    if (m->intervals < 2 && max >= 1) { /* derived already */
-        if (m->intervals == 1) starts[0] = m->start_ms, ends[0] = m->end_ms;
-        return m->intervals;
+int engine_membership_next_interval(const membership_rec *m, uint32_t *cursor, int64_t *start, int64_t *end) {
+    if (m->intervals < 2) { /* derived already: zero or one interval */
+        if (*cursor > 0 || m->intervals == 0) return 0;
+        *cursor = 1, *start = m->start_ms, *end = m->end_ms;
+        return 1;
     }
-    uint32_t n = 0;
-    int active = 0;
-    for (uint32_t i = 0; i < m->log.count; i++) {
-        const history_entry *h = &m->log.items[i];
-        if (h->kind == MEMBER_ADDED && !active) {
-            active = 1;
-            if (n < max) starts[n] = h->v.ts_ms, ends[n] = INT64_MAX;
-        } else if (h->kind == MEMBER_REMOVED && active) {
-            active = 0;
-            if (n < max) ends[n] = h->v.ts_ms;
-            n++;
+    /* *cursor is the log position to resume from */
+    uint32_t i = *cursor;
+    while (i < m->log.count && m->log.items[i].kind != MEMBER_ADDED) i++;
+    if (i >= m->log.count) return 0;
+    *start = m->log.items[i].v.ts_ms, *end = INT64_MAX;
+    for (i++; i < m->log.count; i++) {
+        if (m->log.items[i].kind == MEMBER_REMOVED) {
+            *end = m->log.items[i].v.ts_ms;
+            i++;
+            break;
         }
     }
-    if (active) n++;
-    return n < max ? n : max;
+    *cursor = i;
+    return 1;
 }
 
 const char *engine_role_name(const project_index *p, uint32_t role) {

@@ -260,8 +260,8 @@ const char *engine_role_name(const project_index *p, uint32_t role);
 
 /* Is the membership active at time t (the last add/remove at or before t is an add)? */
 int engine_membership_active_at(const membership_rec *m, int64_t t_ms);
-/* The membership's active intervals [start, end) in time order (end INT64_MAX while it lasts); returns the count.
- * `out` holds at most `max` intervals. */
-uint32_t engine_membership_intervals(const membership_rec *m, int64_t *starts, int64_t *ends, uint32_t max);
+/* Walk the membership's active intervals [start, end) in time order (end INT64_MAX while it lasts): start with
+ * *cursor = 0; returns 1 and the next interval, or 0 when there is none left. */
+int engine_membership_next_interval(const membership_rec *m, uint32_t *cursor, int64_t *start, int64_t *end);
 
 #endif

@@ -42,8 +42,6 @@ static int clip(int64_t from, int64_t to, int64_t s, int64_t e, int64_t *a, int6
     return *a < *b;
 }
 
-#define MAX_INTERVALS 64
-
 /* ---- ordering ---- */
 
 /* Bring an id_ranks up to date with `count` entities whose ids are ids[i] (cache_lock held). New entities are
@@ -329,7 +327,6 @@ static void org_rows(const project_index *p, report_kind kind, int64_t n_ms, int
     for (uint32_t i = 0; i < p->norgs; i++) acc[i].latest = INT64_MIN;
     windows w = {now - n_ms, now, now - 2 * n_ms, now - n_ms, NULL};
     int changes = kind == REPORT_ORG_GROWTH || kind == REPORT_ORG_ATTRITION;
-    int64_t s[MAX_INTERVALS], e[MAX_INTERVALS];
     /* one sequential pass over the memberships */
     for (uint32_t i = 0; i < p->nmemberships; i++) {
         const membership_rec *m = &p->memberships[i];
@@ -356,8 +353,9 @@ static void org_rows(const project_index *p, report_kind kind, int64_t n_ms, int
             continue;
         }
         if (!(h->flags & HOT_ACTIVE)) continue;
-        uint32_t n = engine_membership_intervals(m, s, e, MAX_INTERVALS);
-        for (uint32_t k = 0; k < n; k++) member_activity(p, m->user, s[k], e[k], &w, &o[0]);
+        uint32_t cursor = 0;
+        int64_t s, e;
+        while (engine_membership_next_interval(m, &cursor, &s, &e)) member_activity(p, m->user, s, e, &w, o);
     }
     for (uint32_t i = 0; i < p->norgs; i++) {
         const org_rec *org = &p->orgs[i];
@@ -510,10 +508,10 @@ static const roaring_bitmap_t *member_orgs_on(project_index *p, int32_t day) {
         if (u->deleted) continue;
         for (uint32_t i = 0; i < u->nmemberships; i++) {
             const membership_rec *m = &p->memberships[u->memberships[i]];
-            int64_t s[MAX_INTERVALS], e[MAX_INTERVALS], a, b;
-            uint32_t n = engine_membership_intervals(m, s, e, MAX_INTERVALS);
-            for (uint32_t k = 0; k < n; k++) {
-                if (clip(day_start, day_end, s[k], e[k], &a, &b) && day_list_any_in(&u->days, a, b)) {
+            int64_t s, e, a, b;
+            uint32_t cursor = 0;
+            while (engine_membership_next_interval(m, &cursor, &s, &e)) {
+                if (clip(day_start, day_end, s, e, &a, &b) && day_list_any_in(&u->days, a, b)) {
                     roaring_bitmap_add(orgs, m->org);
                     break;
                 }
