@@ -340,8 +340,9 @@ int64_t day_list_latest_in(const day_list *d, int64_t a, int64_t b) {
     uint32_t i = day_list_lower_bound(d, time_day_of(b - 1) + 1);
     while (i > 0) {
         const active_day *x = &d->items[--i];
-        int64_t t = day_last(x) < b ? day_last(x) : day_first(x) < b ? day_first(x) : INT64_MIN;
-        if (t == INT64_MIN) continue;
+        if (day_first(x) >= b) continue;
+        /* the day's activity is taken as spanning from its first to its last time */
+        int64_t t = day_last(x) < b ? day_last(x) : b - 1;
         return t >= a ? t : INT64_MIN;
     }
     return INT64_MIN;

@@ -62,13 +62,13 @@ typedef struct day_list {
     uint32_t count, cap;
 } day_list;
 
-/* Activity in [a_ms, b_ms)? (Exact when a and b fall on different days; within one day it answers from the day's
- * first and last times.) */
+/* Activity in [a_ms, b_ms)? Exact when a and b fall on different days; within one day the day's activity is taken
+ * as spanning from its first to its last time. */
 int day_list_any_in(const day_list *d, int64_t a_ms, int64_t b_ms);
 /* Days with activity in [a_ms, b_ms). */
 uint32_t day_list_days_in(const day_list *d, int64_t a_ms, int64_t b_ms);
-/* The latest activity time in [a_ms, b_ms), or INT64_MIN when none (when the boundary day holds times on both sides
- * of b, its first time stands for the latest: a lower bound). */
+/* The latest activity time in [a_ms, b_ms), or INT64_MIN when none. A day's activity is taken as spanning from its
+ * first to its last time, so when b cuts into that span the answer is b - 1. */
 int64_t day_list_latest_in(const day_list *d, int64_t a_ms, int64_t b_ms);
 
 enum { STATUS_CREATED, STATUS_DELETED, STATUS_DEACTIVATED, STATUS_REACTIVATED };

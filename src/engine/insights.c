@@ -240,9 +240,12 @@ static void user_rows(const project_index *p, report_kind kind, int64_t n_ms, in
                 roaring_iterate(day, count_user, &ctx);
                 continue;
             }
+            /* a day the window only partly covers counts if the user was active in that part of it */
+            int64_t part_a = a > (int64_t)d * DAY_MS ? a : (int64_t)d * DAY_MS;
+            int64_t part_b = b < (int64_t)(d + 1) * DAY_MS ? b : (int64_t)(d + 1) * DAY_MS;
             roaring_uint32_iterator_t *it = roaring_create_iterator(day);
             for (; it->has_value; roaring_advance_uint32_iterator(it))
-                if (day_list_any_in(&p->users[it->current_value].days, a, b)) counts[it->current_value]++;
+                if (day_list_any_in(&p->users[it->current_value].days, part_a, part_b)) counts[it->current_value]++;
             roaring_free_uint32_iterator(it);
         }
         for (uint32_t u = 0; u < p->nusers; u++)

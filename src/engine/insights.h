@@ -29,9 +29,9 @@
  *   active_orgs     distinct orgs not deleted with an org activity time in it
  *
  * Precision: an entity's activity is kept per UTC day as the first and last time that day (index.h day_list), so a
- * question about [a, b) is exact whenever a and b fall on different days, which every report window does. Whether
- * a member's activity on the day of a join or a leave falls inside the membership is judged from that day's first
- * and last time. */
+ * question about [a, b) is exact whenever a and b fall on different days, which every report window does. Where a
+ * question falls inside one day (a member who joined or left that day), the user's activity that day is taken as
+ * spanning from its first to its last time: active in the membership's part of the day when the two overlap. */
 #ifndef ORGPULSE_ENGINE_INSIGHTS_H
 #define ORGPULSE_ENGINE_INSIGHTS_H
 
