@@ -66,9 +66,10 @@ static json_t *user_json(const project_index *p, const user_rec *u) {
     json_object_set_new(o, "verified", render_json_text(u->verified.value, json_false()));
     json_object_set_new(o, "properties", render_json_text(u->properties.value, json_object()));
     json_object_set_new(o, "signup_query_parameters", render_json_text(u->signup_query_parameters.value, json_object()));
-    json_object_set_new(o, "created_at", render_time_ms(u->has_created ? u->created_ms : u->first_seen_ms));
-    json_object_set_new(o, "updated_at", render_time_ms(u->updated_ms > u->first_seen_ms ? u->updated_ms : u->first_seen_ms));
-    json_object_set_new(o, "last_active_at", render_time_or_null(u->has_activity, u->last_active_ms));
+    const user_hot *h = engine_user_hot(p, u);
+    json_object_set_new(o, "created_at", render_time_ms(engine_user_created_ms(p, u)));
+    json_object_set_new(o, "updated_at", render_time_ms(u->updated_ms > h->first_seen_ms ? u->updated_ms : h->first_seen_ms));
+    json_object_set_new(o, "last_active_at", render_time_or_null(h->flags & HOT_ACTIVE, h->last_active_ms));
     json_object_set_new(o, "deactivated", json_boolean(u->deactivated));
     json_object_set_new(o, "deactivated_at", render_time_or_null(u->deactivated, u->deactivated_ms));
     json_object_set_new(o, "team_id", u->team != INDEX_NONE ? json_string(p->teams[u->team].id) : json_null());

@@ -93,7 +93,7 @@ static json_t *user_row_json(const project_index *p, const report *r, const repo
     const user_rec *u = &p->users[row->entity];
     char id[37];
     row_id(r, u->id, id);
-    int64_t created = u->has_created ? u->created_ms : u->first_seen_ms;
+    int64_t created = engine_user_created_ms(p, u);
     json_t *extra = json_object();
     if (r->kind == REPORT_USER_TOP_INVITER) json_object_set_new(extra, "num_invites", json_integer(row->a));
     if (r->kind == REPORT_USER_CHAMPION) json_object_set_new(extra, "num_active_days", json_integer(row->a));

@@ -90,7 +90,7 @@ static uint32_t intern_user(project_index *p, const char *id, int64_t ts) {
     uint32_t idx;
     size_t len = strlen(id);
     if (strmap_get(&p->user_ids, id, len, &idx) == 0) {
-        if (ts < p->users[idx].first_seen_ms) p->users[idx].first_seen_ms = ts;
+        if (ts < p->hot[idx].first_seen_ms) p->hot[idx].first_seen_ms = ts;
         return idx;
     }
     if (p->nusers == p->cap_users) {
@@ -100,10 +100,10 @@ static uint32_t intern_user(project_index *p, const char *id, int64_t ts) {
     idx = p->nusers++;
     memset(&p->hot[idx], 0, sizeof p->hot[idx]);
     p->hot[idx].flags = HOT_LISTED;
+    p->hot[idx].first_seen_ms = ts;
     user_rec *u = &p->users[idx];
     memset(u, 0, sizeof *u);
     u->id = xstrdup(id);
-    u->first_seen_ms = ts;
     u->team = INDEX_NONE;
     strmap_put(&p->user_ids, u->id, len, idx);
     return idx;
@@ -162,7 +162,7 @@ static uint32_t resolve(project_index *p, int kind, int64_t num, const char *id,
     }
     uint32_t idx = (*of_num)[num];
     if (idx == INDEX_NONE) return (*of_num)[num] = intern(p, id, ts);
-    int64_t *first_seen = kind == STORE_KIND_USER ? &p->users[idx].first_seen_ms
+    int64_t *first_seen = kind == STORE_KIND_USER ? &p->hot[idx].first_seen_ms
                           : kind == STORE_KIND_ORG ? &p->orgs[idx].first_seen_ms
                                                    : &p->teams[idx].first_seen_ms;
     if (ts < *first_seen) *first_seen = ts;
@@ -414,8 +414,9 @@ static void invalidate_member_orgs_day(project_index *p, int32_t day) {
 }
 
 /* A user's memberships or status changed: every day the user was active may now count other orgs. */
-static void invalidate_member_orgs_of_user(project_index *p, const user_rec *u) {
-    for (uint32_t i = 0; i < u->days.count; i++) invalidate_member_orgs_day(p, u->days.items[i].day);
+static void invalidate_member_orgs_of_user(project_index *p, uint32_t user) {
+    const day_list *d = &p->hot[user].days;
+    for (uint32_t i = 0; i < d->count; i++) invalidate_member_orgs_day(p, d->items[i].day);
 }
 
 /* ---- engine ---- */
@@ -436,7 +437,7 @@ static void project_free(project_index *p) {
         free(u->id);
         lww_free(&u->email), lww_free(&u->username), lww_free(&u->first_name), lww_free(&u->last_name);
         lww_free(&u->role), lww_free(&u->verified), lww_free(&u->properties), lww_free(&u->signup_query_parameters);
-        free(u->status.items), free(u->teams.items), free(u->memberships), free(u->usage), free(u->days.items);
+        free(u->status.items), free(u->teams.items), free(u->memberships), free(u->usage), free(p->hot[i].days.items);
     }
     for (uint32_t i = 0; i < p->norgs; i++) {
         org_rec *o = &p->orgs[i];
@@ -523,14 +524,12 @@ static void apply_org_fields(org_rec *o, const json_scanner *j, version v) {
 }
 
 static void apply_activity(project_index *p, uint32_t user, uint32_t org, int64_t ts) {
-    user_rec *u = &p->users[user];
-    if (!u->has_activity || ts < u->first_active_ms) u->first_active_ms = ts;
-    if (!u->has_activity || ts > u->last_active_ms) u->last_active_ms = ts;
-    u->has_activity = 1;
     user_hot *h = &p->hot[user];
-    h->first_active_ms = u->first_active_ms, h->last_active_ms = u->last_active_ms, h->flags |= HOT_ACTIVE;
+    if (!(h->flags & HOT_ACTIVE) || ts < h->first_active_ms) h->first_active_ms = ts;
+    if (!(h->flags & HOT_ACTIVE) || ts > h->last_active_ms) h->last_active_ms = ts;
+    h->flags |= HOT_ACTIVE;
     int32_t day = time_day_of(ts);
-    day_list_add(&u->days, ts);
+    day_list_add(&h->days, ts);
     invalidate_member_orgs_day(p, day);
     series_add(&p->day_users, day, user);
     series_add(&p->hour_users, (int32_t)(ts / 3600000), user);
@@ -592,7 +591,7 @@ int engine_apply(engine *e, const store_event *ev) {
         user_derive_status(u);
         bitmap_set(&p->deleted_users, user, u->deleted);
         hot_status(&p->hot[user], u);
-        invalidate_member_orgs_of_user(p, u);
+        invalidate_member_orgs_of_user(p, user);
         break;
     }
     case EV_USER_UPDATED: {
@@ -613,7 +612,7 @@ int engine_apply(engine *e, const store_event *ev) {
         user_derive_status(u);
         bitmap_set(&p->deleted_users, user, u->deleted);
         hot_status(&p->hot[user], u);
-        invalidate_member_orgs_of_user(p, u);
+        invalidate_member_orgs_of_user(p, user);
         break;
     }
     case EV_ORG_CREATED:
@@ -649,7 +648,7 @@ int engine_apply(engine *e, const store_event *ev) {
                                                    : MEMBER_ROLE_CHANGED;
         history_insert(&m->log, v, kind, string_table_intern(&p->roles, role ? role : "Member"));
         membership_derive(m);
-        invalidate_member_orgs_of_user(p, &p->users[user]);
+        invalidate_member_orgs_of_user(p, user);
         break;
     }
     case EV_TEAM_CREATED: {
@@ -777,7 +776,7 @@ static void prefetch_user(engine *e, const store_event *ev) {
     project_index *p = e->nprojects == 1 && e->projects[0]->project_id == ev->project_id ? e->projects[0] : NULL;
     if (!p || ev->user_num < 0 || (uint64_t)ev->user_num >= p->nuser_of_num) return;
     uint32_t idx = p->user_of_num[ev->user_num];
-    if (idx != INDEX_NONE) __builtin_prefetch(&p->users[idx].first_seen_ms, 1);
+    if (idx != INDEX_NONE) __builtin_prefetch(&p->hot[idx], 1);
 }
 
 static void *rebuild_apply_main(void *arg) {

@@ -88,34 +88,32 @@ typedef struct usage_entry {
 typedef struct user_rec {
     char *id;
     lww_text email, username, first_name, last_name, role, verified, properties, signup_query_parameters;
-    int64_t first_seen_ms;   /* earliest event naming the user */
-    int64_t created_ms;      /* earliest user.created, when has_created */
+    int64_t created_ms;      /* earliest user.created, when has_created (first seen and activity: user_hot) */
     int64_t updated_ms;      /* latest event changing the user */
-    int64_t first_active_ms; /* earliest and latest activity or usage, when has_activity */
-    int64_t last_active_ms;
     history status;      /* STATUS_* */
     history teams;       /* TEAM_JOINED / TEAM_LEFT with arg = team index */
     uint32_t *memberships; /* indexes into project_index.memberships */
     uint32_t nmemberships, cap_memberships;
     usage_entry *usage;
     uint32_t nusage, cap_usage;
-    day_list days; /* activity and usage naming the user */
     /* derived from the histories */
-    unsigned deleted : 1, deactivated : 1, has_created : 1, has_activity : 1;
+    unsigned deleted : 1, deactivated : 1, has_created : 1;
     int64_t deactivated_ms; /* start of the current deactivation */
     uint32_t team;          /* current team or INDEX_NONE */
 } user_rec;
 
-/* The part of a user that reports scan for every user, kept apart from user_rec (344 bytes) so a pass over a
- * million users reads 24 MB instead of 344 MB. Mirrors user_rec's activity extremes and status. */
-#define HOT_ACTIVE 1u /* has an activity time */
+/* The part of a user that every activity event touches and that reports scan for every user, kept apart from
+ * user_rec (cold: names, histories, usage) so the rebuild touches one small record per event and a pass over a
+ * million users reads 48 MB instead of 300. */
+#define HOT_ACTIVE 1u /* has an activity time: first_active_ms and last_active_ms are set */
 #define HOT_LISTED 2u /* neither deleted nor deactivated: may appear in user reports */
 #define HOT_DELETED 4u
 
 typedef struct user_hot {
+    int64_t first_seen_ms; /* earliest event naming the user */
     int64_t first_active_ms, last_active_ms;
+    day_list days; /* activity and usage naming the user */
     uint32_t flags;
-    uint32_t unused;
 } user_hot;
 
 /* Entity ids in byte order, for report tie-breaks: rank[i] is entity i's position. Refreshed lazily (new entities
@@ -257,6 +255,12 @@ typedef struct engine_counts {
 void engine_count(const project_index *p, engine_counts *out);
 
 const char *engine_role_name(const project_index *p, uint32_t role);
+
+/* A user's hot record, and its creation time (its first user.created, else the first event naming it). */
+static inline const user_hot *engine_user_hot(const project_index *p, const user_rec *u) { return &p->hot[u - p->users]; }
+static inline int64_t engine_user_created_ms(const project_index *p, const user_rec *u) {
+    return u->has_created ? u->created_ms : engine_user_hot(p, u)->first_seen_ms;
+}
 
 /* Is the membership active at time t (the last add/remove at or before t is an add)? */
 int engine_membership_active_at(const membership_rec *m, int64_t t_ms);

@@ -194,7 +194,7 @@ static roaring_bitmap_t *users_active_in(const project_index *p, int64_t a, int6
         }
         roaring_uint32_iterator_t *it = roaring_create_iterator(day);
         for (; it->has_value; roaring_advance_uint32_iterator(it))
-            if (day_list_any_in(&p->users[it->current_value].days, a, b)) roaring_bitmap_add(out, it->current_value);
+            if (day_list_any_in(&p->hot[it->current_value].days, a, b)) roaring_bitmap_add(out, it->current_value);
         roaring_free_uint32_iterator(it);
     }
     return out;
@@ -245,7 +245,7 @@ static void user_rows(const project_index *p, report_kind kind, int64_t n_ms, in
             int64_t part_b = b < (int64_t)(d + 1) * DAY_MS ? b : (int64_t)(d + 1) * DAY_MS;
             roaring_uint32_iterator_t *it = roaring_create_iterator(day);
             for (; it->has_value; roaring_advance_uint32_iterator(it))
-                if (day_list_any_in(&p->users[it->current_value].days, part_a, part_b)) counts[it->current_value]++;
+                if (day_list_any_in(&p->hot[it->current_value].days, part_a, part_b)) counts[it->current_value]++;
             roaring_free_uint32_iterator(it);
         }
         for (uint32_t u = 0; u < p->nusers; u++)
@@ -258,7 +258,7 @@ static void user_rows(const project_index *p, report_kind kind, int64_t n_ms, in
         for (uint32_t u = 0; u < p->nusers; u++) {
             if ((hot[u].flags & listed_active) != listed_active) continue;
             int64_t last = hot[u].last_active_ms;
-            int recent = last >= now - n_ms && (last < now || day_list_any_in(&p->users[u].days, now - n_ms, now));
+            int recent = last >= now - n_ms && (last < now || day_list_any_in(&p->hot[u].days, now - n_ms, now));
             if (!recent) push_row(out, (report_row){u, last, 0, 0});
         }
         return;
@@ -268,7 +268,7 @@ static void user_rows(const project_index *p, report_kind kind, int64_t n_ms, in
             if ((hot[u].flags & listed_active) != listed_active) continue;
             int64_t last = hot[u].last_active_ms;
             if (hot[u].first_active_ms >= now - 2 * n_ms || last < now - n_ms) continue;
-            if (last >= now && !day_list_any_in(&p->users[u].days, now - n_ms, now)) continue;
+            if (last >= now && !day_list_any_in(&p->hot[u].days, now - n_ms, now)) continue;
             if (!middle) middle = users_active_in(p, now - 2 * n_ms, now - n_ms);
             if (!roaring_bitmap_contains(middle, u)) push_row(out, (report_row){u, last, 0, 0});
         }
@@ -296,7 +296,7 @@ typedef struct windows {
 /* Activity of user u within [s, e) and the windows, folded into acc. */
 static void member_activity(const project_index *p, uint32_t u, int64_t s, int64_t e, windows *w, org_acc *acc) {
     const user_hot *h = &p->hot[u];
-    const day_list *days = &p->users[u].days;
+    const day_list *days = &h->days;
     int whole = s <= h->first_active_ms && e > h->last_active_ms; /* the interval holds all the user's activity */
     int64_t latest = whole ? h->last_active_ms : day_list_latest_in(days, s, e);
     if (latest == INT64_MIN) return;
@@ -508,13 +508,14 @@ static const roaring_bitmap_t *member_orgs_on(project_index *p, int32_t day) {
     roaring_uint32_iterator_t *it = roaring_create_iterator(users);
     for (; it->has_value; roaring_advance_uint32_iterator(it)) {
         const user_rec *u = &p->users[it->current_value];
+        const day_list *days = &p->hot[it->current_value].days;
         if (u->deleted) continue;
         for (uint32_t i = 0; i < u->nmemberships; i++) {
             const membership_rec *m = &p->memberships[u->memberships[i]];
             int64_t s, e, a, b;
             uint32_t cursor = 0;
             while (engine_membership_next_interval(m, &cursor, &s, &e)) {
-                if (clip(day_start, day_end, s, e, &a, &b) && day_list_any_in(&u->days, a, b)) {
+                if (clip(day_start, day_end, s, e, &a, &b) && day_list_any_in(days, a, b)) {
                     roaring_bitmap_add(orgs, m->org);
                     break;
                 }
@@ -573,7 +574,7 @@ int insights_chart(project_index *p, chart_metric m, chart_cadence c, int32_t st
         if (m == CHART_SIGNUPS) {
             for (uint32_t i = 0; i < p->nusers; i++) {
                 const user_rec *u = &p->users[i];
-                int32_t d = time_day_of(u->has_created ? u->created_ms : u->first_seen_ms);
+                int32_t d = time_day_of(engine_user_created_ms(p, u));
                 if (!u->deleted && d >= first && d < range_end) per_day[d - first]++;
             }
         } else {

@@ -130,6 +130,12 @@ static project_index *project(engine *e) {
     return p;
 }
 
+static const user_hot *hot_of(const project_index *p, const char *id) {
+    uint32_t idx;
+    if (engine_user_find(p, id, &idx) != 0) fail_msg("no user %s", id);
+    return &p->hot[idx];
+}
+
 static const user_rec *user_of(const project_index *p, const char *id) {
     uint32_t idx;
     if (engine_user_find(p, id, &idx) != 0) fail_msg("no user %s", id);
@@ -266,11 +272,12 @@ static void assert_users_equal(const project_index *a, const project_index *b) {
         assert_optional_string_equal(x->verified.value, y->verified.value);
         assert_optional_string_equal(x->properties.value, y->properties.value);
         assert_optional_string_equal(x->signup_query_parameters.value, y->signup_query_parameters.value);
-        assert_int_equal(x->first_seen_ms, y->first_seen_ms);
+        const user_hot *hx = &a->hot[i], *hy = hot_of(b, a->users[i].id);
+        assert_int_equal(hx->first_seen_ms, hy->first_seen_ms);
         assert_int_equal(x->created_ms, y->created_ms);
         assert_int_equal(x->updated_ms, y->updated_ms);
-        assert_int_equal(x->first_active_ms, y->first_active_ms);
-        assert_int_equal(x->last_active_ms, y->last_active_ms);
+        assert_int_equal(hx->first_active_ms, hy->first_active_ms);
+        assert_int_equal(hx->last_active_ms, hy->last_active_ms);
         assert_int_equal(x->deleted, y->deleted);
         assert_int_equal(x->deactivated, y->deactivated);
         assert_int_equal(x->deactivated_ms, y->deactivated_ms);
@@ -438,9 +445,9 @@ static void numbered_and_unnumbered_events_name_the_same_user(void **state) {
     apply(e, "{\"type\":\"activity\",\"user_id\":\"u2\"}", T(4));
     const project_index *p = project(e);
     assert_int_equal(p->nusers, 2);
-    assert_int_equal(user_of(p, "u1")->first_seen_ms, T(1));
-    assert_int_equal(user_of(p, "u1")->first_active_ms, T(1));
-    assert_int_equal(user_of(p, "u2")->last_active_ms, T(4));
+    assert_int_equal(hot_of(p, "u1")->first_seen_ms, T(1));
+    assert_int_equal(hot_of(p, "u1")->first_active_ms, T(1));
+    assert_int_equal(hot_of(p, "u2")->last_active_ms, T(4));
     engine_free(e);
 }
 
@@ -601,7 +608,7 @@ static void invitations_sent_are_counted(void **state) {
     engine_count(p, &c);
     assert_int_equal(c.invitations_sent, 2);
     assert_int_equal(p->ninvites, 3);
-    assert_int_equal(user_of(p, "u1")->first_seen_ms, T(2)); /* the inviter is an entity from then on */
+    assert_int_equal(hot_of(p, "u1")->first_seen_ms, T(2)); /* the inviter is an entity from then on */
     engine_free(e);
 }
 
@@ -822,9 +829,8 @@ static void first_and_last_active_are_the_extremes(void **state) {
     apply(e, "{\"type\":\"activity\",\"user_id\":\"u1\"}", T(2));
     apply(e, "{\"type\":\"activity\",\"user_id\":\"u1\"}", T(9));
     apply(e, "{\"type\":\"activity\",\"user_id\":\"u1\"}", T(3));
-    const user_rec *u = user_of(project(e), "u1");
-    assert_int_equal(u->first_active_ms, T(2));
-    assert_int_equal(u->last_active_ms, T(9));
+    assert_int_equal(hot_of(project(e), "u1")->first_active_ms, T(2));
+    assert_int_equal(hot_of(project(e), "u1")->last_active_ms, T(9));
     engine_free(e);
 }
 
@@ -832,9 +838,9 @@ static void user_never_active_has_no_activity_times(void **state) {
     (void)state;
     engine *e = new_engine();
     apply(e, "{\"type\":\"user.created\",\"user_id\":\"u1\"}", T(1));
-    const user_rec *u = user_of(project(e), "u1");
-    assert_int_equal(u->first_active_ms, 0);
-    assert_int_equal(u->last_active_ms, 0);
+    assert_false(hot_of(project(e), "u1")->flags & HOT_ACTIVE);
+    assert_int_equal(hot_of(project(e), "u1")->first_active_ms, 0);
+    assert_int_equal(hot_of(project(e), "u1")->last_active_ms, 0);
     engine_free(e);
 }
 
@@ -855,7 +861,7 @@ static void plain_activity_without_a_body_is_applied(void **state) {
     const project_index *p = project(e);
     assert_int_equal(engine_active_users_on_day(p, BASE_DAY), 1);
     assert_int_equal(engine_active_orgs_on_day(p, BASE_DAY), 1);
-    assert_int_equal(user_of(p, "u1")->last_active_ms, T(4));
+    assert_int_equal(hot_of(p, "u1")->last_active_ms, T(4));
     engine_free(e);
 }
 
@@ -897,7 +903,7 @@ static void event_naming_an_unknown_user_creates_it(void **state) {
     apply(e, "{\"type\":\"activity\",\"user_id\":\"ghost\"}", T(7));
     const project_index *p = project(e);
     const user_rec *u = user_of(p, "ghost");
-    assert_int_equal(u->first_seen_ms, T(7));
+    assert_int_equal(hot_of(p, "ghost")->first_seen_ms, T(7));
     assert_int_equal(u->created_ms, 0);
     assert_false(u->deleted);
     engine_counts c;
@@ -914,7 +920,7 @@ static void first_seen_is_the_earliest_event_naming_the_user(void **state) {
     apply(e, "{\"type\":\"user.created\",\"user_id\":\"u1\",\"email\":\"u1@x.com\"}", T(5));
     const project_index *p = project(e);
     const user_rec *u = user_of(p, "u1");
-    assert_int_equal(u->first_seen_ms, T(3));
+    assert_int_equal(hot_of(p, "u1")->first_seen_ms, T(3));
     assert_int_equal(u->created_ms, T(5)); /* the later user.created fills the creation time */
     assert_string_equal(u->email.value, "u1@x.com");
     assert_int_equal(org_of(p, "o1")->first_seen_ms, T(3));
@@ -1070,8 +1076,8 @@ static void usage_counts_as_activity(void **state) {
     const project_index *p = project(e);
     assert_int_equal(engine_active_users_on_day(p, BASE_DAY), 1);
     assert_int_equal(engine_active_orgs_on_day(p, BASE_DAY), 1);
-    assert_int_equal(user_of(p, "u1")->first_active_ms, T(6));
-    assert_int_equal(user_of(p, "u1")->last_active_ms, T(6));
+    assert_int_equal(hot_of(p, "u1")->first_active_ms, T(6));
+    assert_int_equal(hot_of(p, "u1")->last_active_ms, T(6));
     engine_free(e);
 }
 
@@ -1102,8 +1108,8 @@ static void first_active_at_the_epoch_does_not_depend_on_order(void **state) {
     apply(a, "{\"type\":\"activity\",\"user_id\":\"u1\"}", 5000);
     apply(b, "{\"type\":\"activity\",\"user_id\":\"u1\"}", 5000);
     apply(b, "{\"type\":\"activity\",\"user_id\":\"u1\"}", 0);
-    int64_t first_a = user_of(project(a), "u1")->first_active_ms;
-    int64_t first_b = user_of(project(b), "u1")->first_active_ms;
+    int64_t first_a = hot_of(project(a), "u1")->first_active_ms;
+    int64_t first_b = hot_of(project(b), "u1")->first_active_ms;
     engine_free(a);
     engine_free(b);
     assert_int_equal(first_a, first_b);
