@@ -43,12 +43,6 @@ static int cmp_strings(const void *a, const void *b) {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int cmp_membership_by_org(const void *a, const void *b, void *ctx) {
-    const project_index *p = ctx;
-    const membership_rec *x = &p->memberships[*(const uint32_t *)a], *y = &p->memberships[*(const uint32_t *)b];
-    return strcmp(p->orgs[x->org].id, p->orgs[y->org].id);
-}
-
 static int cmp_membership_by_user(const void *a, const void *b, void *ctx) {
     const project_index *p = ctx;
     const membership_rec *x = &p->memberships[*(const uint32_t *)a], *y = &p->memberships[*(const uint32_t *)b];
@@ -73,13 +67,7 @@ static json_t *user_json(const project_index *p, const user_rec *u) {
     json_object_set_new(o, "deactivated", json_boolean(u->deactivated));
     json_object_set_new(o, "deactivated_at", render_time_or_null(u->deactivated, u->deactivated_ms));
     json_object_set_new(o, "team_id", u->team != INDEX_NONE ? json_string(p->teams[u->team].id) : json_null());
-    uint32_t *ms = malloc((u->nmemberships + 1) * sizeof *ms);
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < u->nmemberships; i++) {
-        const membership_rec *m = &p->memberships[u->memberships[i]];
-        if (m->active && !p->orgs[m->org].deleted) ms[n++] = u->memberships[i];
-    }
-    qsort_r(ms, n, sizeof *ms, cmp_membership_by_org, (void *)p);
+    uint32_t *ms, n = engine_user_current_memberships(p, u, &ms);
     json_t *arr = json_array();
     for (uint32_t i = 0; i < n; i++) {
         const membership_rec *m = &p->memberships[ms[i]];

@@ -66,18 +66,8 @@ static void row_id(const report *r, const char *entity_id, char out[37]) {
 
 static json_t *seconds(int64_t ms) { return json_integer(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000)); }
 
-static int cmp_membership_org(const void *a, const void *b, void *ctx) {
-    const project_index *p = ctx;
-    return strcmp(p->orgs[p->memberships[*(const uint32_t *)a].org].id, p->orgs[p->memberships[*(const uint32_t *)b].org].id);
-}
-
 static json_t *org_data(const project_index *p, const user_rec *u) {
-    uint32_t *ms = malloc((u->nmemberships + 1) * sizeof *ms), n = 0;
-    for (uint32_t i = 0; i < u->nmemberships; i++) {
-        const membership_rec *m = &p->memberships[u->memberships[i]];
-        if (m->active && !p->orgs[m->org].deleted) ms[n++] = u->memberships[i];
-    }
-    qsort_r(ms, n, sizeof *ms, cmp_membership_org, (void *)p);
+    uint32_t *ms, n = engine_user_current_memberships(p, u, &ms);
     json_t *arr = json_array();
     for (uint32_t i = 0; i < n; i++) {
         const membership_rec *m = &p->memberships[ms[i]];

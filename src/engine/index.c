@@ -907,6 +907,22 @@ int engine_membership_next_interval(const membership_rec *m, uint32_t *cursor, i
     return 1;
 }
 
+static int cmp_membership_by_org_id(const void *a, const void *b, void *ctx) {
+    const project_index *p = ctx;
+    return strcmp(p->orgs[p->memberships[*(const uint32_t *)a].org].id, p->orgs[p->memberships[*(const uint32_t *)b].org].id);
+}
+
+uint32_t engine_user_current_memberships(const project_index *p, const user_rec *u, uint32_t **out) {
+    uint32_t *ms = xmalloc((u->nmemberships + 1) * sizeof *ms), n = 0;
+    for (uint32_t i = 0; i < u->nmemberships; i++) {
+        const membership_rec *m = &p->memberships[u->memberships[i]];
+        if (m->active && !p->orgs[m->org].deleted) ms[n++] = u->memberships[i];
+    }
+    qsort_r(ms, n, sizeof *ms, cmp_membership_by_org_id, (void *)p);
+    *out = ms;
+    return n;
+}
+
 const char *engine_role_name(const project_index *p, uint32_t role) {
     return role < p->roles.count ? p->roles.items[role] : "Member";
 }

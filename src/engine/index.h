@@ -256,6 +256,10 @@ void engine_count(const project_index *p, engine_counts *out);
 
 const char *engine_role_name(const project_index *p, uint32_t role);
 
+/* The user's current memberships in orgs that are not deleted, sorted by org id: indexes into p->memberships in a
+ * new array (caller frees); returns the count. */
+uint32_t engine_user_current_memberships(const project_index *p, const user_rec *u, uint32_t **out);
+
 /* A user's hot record, and its creation time (its first user.created, else the first event naming it). */
 static inline const user_hot *engine_user_hot(const project_index *p, const user_rec *u) { return &p->hot[u - p->users]; }
 static inline int64_t engine_user_created_ms(const project_index *p, const user_rec *u) {
