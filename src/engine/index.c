@@ -188,12 +188,15 @@ static uint32_t membership_get(project_index *p, uint32_t org, uint32_t user) {
 
 /* ---- derived state ---- */
 
-static void bitmap_set(roaring_bitmap_t **b, uint32_t x, int on) {
+/* Set or clear x; returns 1 when that changed the bitmap. */
+static int bitmap_set(roaring_bitmap_t **b, uint32_t x, int on) {
     if (!*b) *b = roaring_bitmap_create();
+    if (roaring_bitmap_contains(*b, x) == (on != 0)) return 0;
     if (on)
         roaring_bitmap_add(*b, x);
     else
         roaring_bitmap_remove(*b, x);
+    return 1;
 }
 
 static void hot_status(user_hot *h, const user_rec *u) {
@@ -409,8 +412,18 @@ static void usage_add(project_index *p, user_rec *u, const usage_entry *k) {
 
 /* ---- cache invalidation (writer, under the write lock) ---- */
 
+/* Something about `day` changed: its activity, or the memberships of someone active that day. */
 static void invalidate_member_orgs_day(project_index *p, int32_t day) {
-    if (day >= 0 && day < p->nmember_orgs_valid) p->member_orgs_valid[day] = 0;
+    if (day < 0) return;
+    if (day < p->nmember_orgs_valid) p->member_orgs_valid[day] = 0;
+    if (day >= p->nday_version) {
+        int32_t n = p->nday_version ? p->nday_version : 1024;
+        while (n <= day) n *= 2;
+        p->day_version = xrealloc(p->day_version, (size_t)n * sizeof *p->day_version);
+        memset(p->day_version + p->nday_version, 0, (size_t)(n - p->nday_version) * sizeof *p->day_version);
+        p->nday_version = n;
+    }
+    p->day_version[day]++;
 }
 
 /* A user's memberships or status changed: every day the user was active may now count other orgs. */
@@ -464,6 +477,7 @@ static void project_free(project_index *p) {
     insights_cache_clear(p);
     series_free(&p->member_orgs);
     free(p->member_orgs_valid);
+    free(p->day_version);
     pthread_mutex_destroy(&p->cache_lock);
     pthread_rwlock_destroy(&p->lock);
     free(p);
@@ -589,7 +603,7 @@ int engine_apply(engine *e, const store_event *ev) {
         apply_user_fields(u, json, v);
         history_insert(&u->status, v, STATUS_CREATED, 0);
         user_derive_status(u);
-        bitmap_set(&p->deleted_users, user, u->deleted);
+        p->deleted_version += (uint64_t)bitmap_set(&p->deleted_users, user, u->deleted);
         hot_status(&p->hot[user], u);
         invalidate_member_orgs_of_user(p, user);
         break;
@@ -610,7 +624,7 @@ int engine_apply(engine *e, const store_event *ev) {
         if (ts > u->updated_ms) u->updated_ms = ts;
         history_insert(&u->status, v, kind, 0);
         user_derive_status(u);
-        bitmap_set(&p->deleted_users, user, u->deleted);
+        p->deleted_version += (uint64_t)bitmap_set(&p->deleted_users, user, u->deleted);
         hot_status(&p->hot[user], u);
         invalidate_member_orgs_of_user(p, user);
         break;
@@ -623,7 +637,7 @@ int engine_apply(engine *e, const store_event *ev) {
             o->has_created = 1;
             history_insert(&o->status, v, STATUS_CREATED, 0);
             o->deleted = (unsigned)status_deleted(&o->status);
-            bitmap_set(&p->deleted_orgs, org, o->deleted);
+            p->deleted_version += (uint64_t)bitmap_set(&p->deleted_orgs, org, o->deleted);
         }
         if (ts > o->updated_ms) o->updated_ms = ts;
         apply_org_fields(o, json, v);
@@ -633,7 +647,7 @@ int engine_apply(engine *e, const store_event *ev) {
         org_rec *o = &p->orgs[org];
         history_insert(&o->status, v, STATUS_DELETED, 0);
         o->deleted = (unsigned)status_deleted(&o->status);
-        bitmap_set(&p->deleted_orgs, org, o->deleted);
+        p->deleted_version += (uint64_t)bitmap_set(&p->deleted_orgs, org, o->deleted);
         if (ts > o->updated_ms) o->updated_ms = ts;
         break;
     }

@@ -210,6 +210,12 @@ typedef struct project_index {
     uint8_t *member_orgs_valid;
     int32_t nmember_orgs_valid;
     id_ranks user_ranks, org_ranks;
+    struct chart_cache *charts;      /* chart buckets already computed (insights.c) */
+    /* Change stamps the writer bumps: per day (activity that day, or membership changes of someone active then),
+     * and for any change of a user's or org's deleted status. Caches compare them. */
+    uint32_t *day_version;
+    int32_t nday_version;
+    uint64_t deleted_version;
     uint64_t usage_entries; /* sum of the users' nusage */
     /* store number (store_event.*_num) -> index here, INDEX_NONE until first seen; avoids hashing ids */
     uint32_t *user_of_num, *org_of_num, *team_of_num;

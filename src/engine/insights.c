@@ -10,9 +10,25 @@
 
 #include "engine/event.h"
 #include "util/buf.h"
+#include "util/hash.h"
 #include "util/time.h"
 
 #define DAY_MS TIME_MS_PER_DAY
+
+/* Buckets of active_users and active_orgs already computed, each with the change stamps it was computed under:
+ * the sum of its days' versions and the deleted-status version (both only grow, so equal stamps mean nothing
+ * changed). A past week or month is then one look-up. */
+typedef struct chart_cache_entry {
+    uint64_t key; /* 0 = empty */
+    uint64_t days_sum, deleted_version;
+    int64_t value;
+} chart_cache_entry;
+
+struct chart_cache {
+    chart_cache_entry *slots;
+    size_t cap, count;
+};
+
 
 static const char *const kind_names[REPORT__COUNT] = {
     [REPORT_USER_TOP_INVITER] = "top_inviter", [REPORT_USER_CHAMPION] = "champion",
@@ -456,6 +472,11 @@ void insights_warm(project_index *p) {
 void insights_cache_clear(project_index *p) {
     for (size_t i = 0; i < p->nreports; i++) report_release(p->reports[i]);
     p->nreports = 0;
+    if (p->charts) {
+        free(p->charts->slots);
+        free(p->charts);
+        p->charts = NULL;
+    }
 }
 
 /* ---- charts ---- */
@@ -559,6 +580,47 @@ static int64_t active_orgs_over(project_index *p, int32_t from, int32_t to) {
     return c;
 }
 
+static uint64_t chart_key(chart_metric m, chart_cadence c, int32_t bucket) {
+    return ((uint64_t)(m + 1) << 56) | ((uint64_t)(c + 1) << 48) | (uint32_t)bucket;
+}
+
+static chart_cache_entry *chart_cache_slot(project_index *p, uint64_t key) {
+    struct chart_cache *cc = p->charts;
+    if (!cc) cc = p->charts = xcalloc(1, sizeof *cc);
+    if ((cc->count + 1) * 10 > cc->cap * 7) {
+        if (cc->count > 200000) { /* bounded: start over rather than grow without end */
+            memset(cc->slots, 0, cc->cap * sizeof *cc->slots);
+            cc->count = 0;
+        } else {
+            size_t ncap = cc->cap ? cc->cap * 2 : 1024;
+            chart_cache_entry *ns = xcalloc(ncap, sizeof *ns);
+            for (size_t i = 0; i < cc->cap; i++) {
+                if (!cc->slots[i].key) continue;
+                size_t k = hash_mix64(cc->slots[i].key) & (ncap - 1);
+                while (ns[k].key) k = (k + 1) & (ncap - 1);
+                ns[k] = cc->slots[i];
+            }
+            free(cc->slots);
+            cc->slots = ns, cc->cap = ncap;
+        }
+    }
+    size_t k = hash_mix64(key) & (cc->cap - 1);
+    while (cc->slots[k].key && cc->slots[k].key != key) k = (k + 1) & (cc->cap - 1);
+    if (!cc->slots[k].key) {
+        cc->slots[k].key = key;
+        cc->slots[k].days_sum = UINT64_MAX; /* never matches */
+        cc->count++;
+    }
+    return &cc->slots[k];
+}
+
+static uint64_t days_sum(const project_index *p, int32_t from, int32_t to) {
+    uint64_t sum = 0;
+    for (int32_t d = from; d < to; d++)
+        if (d >= 0 && d < p->nday_version) sum += p->day_version[d];
+    return sum;
+}
+
 int insights_chart(project_index *p, chart_metric m, chart_cadence c, int32_t start_day, int32_t end_day, int64_t now_ms,
                    chart_point **out, size_t *n) {
     *out = NULL, *n = 0;
@@ -585,23 +647,29 @@ int insights_chart(project_index *p, chart_metric m, chart_cadence c, int32_t st
             }
         }
     }
-    if (m == CHART_ACTIVE_ORGS) pthread_mutex_lock(&p->cache_lock);
+    int cached = m == CHART_ACTIVE_USERS || m == CHART_ACTIVE_ORGS;
+    if (cached) pthread_mutex_lock(&p->cache_lock);
     size_t i = 0;
     for (int32_t b = first; b <= last; b = chart_bucket_next(c, b), i++) {
         int32_t next = chart_bucket_next(c, b);
         chart_point *pt = &pts[i];
         pt->day = b;
         pt->completed = (int64_t)next * DAY_MS <= now_ms;
-        switch (m) {
-        case CHART_SIGNUPS:
-        case CHART_ORGS_CREATED:
+        if (!cached) {
             for (int32_t d = b; d < next; d++) pt->result += per_day[d - first];
-            break;
-        case CHART_ACTIVE_USERS: pt->result = distinct_over(&p->day_users, b, next, p->deleted_users); break;
-        case CHART_ACTIVE_ORGS: pt->result = active_orgs_over(p, b, next); break;
+            continue;
         }
+        chart_cache_entry *e = chart_cache_slot(p, chart_key(m, c, b));
+        uint64_t sum = days_sum(p, b, next);
+        if (e->days_sum == sum && e->deleted_version == p->deleted_version) {
+            pt->result = e->value;
+            continue;
+        }
+        pt->result = m == CHART_ACTIVE_USERS ? distinct_over(&p->day_users, b, next, p->deleted_users)
+                                             : active_orgs_over(p, b, next);
+        e->days_sum = sum, e->deleted_version = p->deleted_version, e->value = pt->result;
     }
-    if (m == CHART_ACTIVE_ORGS) pthread_mutex_unlock(&p->cache_lock);
+    if (cached) pthread_mutex_unlock(&p->cache_lock);
     free(per_day);
     *out = pts;
     *n = count;

@@ -485,3 +485,33 @@ def test_a_key_with_only_insights_read_may_read_charts(proj):
     assert r.status_code == 200, r.text
     assert r.json() == {"chart_type": "Signups", "cadence": "Daily",
                         "metrics": [{"date": "2026-01-01", "result": 0, "cadence_completed": True}]}
+
+
+# ======================================================================================================================
+# cached buckets follow every change that affects them
+# ======================================================================================================================
+
+def test_a_cached_past_bucket_changes_when_late_activity_or_a_deletion_touches_it(proj):
+    proj.post([act(1, "2025-12-02T10:00:00Z"), act(2, "2025-12-03T10:00:00Z")])
+    week = dict(cadence="Weekly", start_date="2025-12-01", end_date="2025-12-07")
+    month = dict(cadence="Monthly", start_date="2025-12-01", end_date="2025-12-31")
+    assert proj.results("active_users", **week) == [("2025-12-01", 2)]
+    assert proj.results("active_users", **month) == [("2025-12-01", 2)]
+    proj.post([act(3, "2025-12-05T10:00:00Z")])  # late activity in the cached week and month
+    assert proj.results("active_users", **week) == [("2025-12-01", 3)]
+    assert proj.results("active_users", **month) == [("2025-12-01", 3)]
+    proj.post([user_deleted(1, "2026-01-02T00:00:00Z")])  # a deletion changes past buckets too
+    assert proj.results("active_users", **week) == [("2025-12-01", 2)]
+    assert proj.results("active_users", cadence="Daily", start_date="2025-12-02", end_date="2025-12-02") == \
+        [("2025-12-02", 0)]
+
+
+def test_a_cached_active_orgs_bucket_changes_when_a_membership_arrives_late_or_an_org_is_deleted(proj):
+    proj.post([org(1, "2025-11-01T00:00:00Z"), org(2, "2025-11-01T00:00:00Z"), act(1, "2025-12-02T10:00:00Z"),
+               act(2, "2025-12-02T11:00:00Z", org_id=2)])
+    day = dict(cadence="Daily", start_date="2025-12-02", end_date="2025-12-02")
+    assert proj.results("active_orgs", **day) == [("2025-12-02", 1)]
+    proj.post([add(1, 1, "2025-11-15T00:00:00Z")])  # u1 turns out to have been a member of o1 then
+    assert proj.results("active_orgs", **day) == [("2025-12-02", 2)]
+    proj.post([org_deleted(2, "2026-01-01T00:00:00Z")])
+    assert proj.results("active_orgs", **day) == [("2025-12-02", 1)]
