@@ -306,10 +306,6 @@ static uint32_t day_list_lower_bound(const day_list *d, int32_t day) {
 static int64_t day_first(const active_day *a) { return (int64_t)a->day * TIME_MS_PER_DAY + a->first_ms; }
 static int64_t day_last(const active_day *a) { return (int64_t)a->day * TIME_MS_PER_DAY + a->last_ms; }
 
-/* Does this active day hold a time in [a, b)? Exact unless both bounds cut into the day. */
-static int day_has_time_in(const active_day *x, int64_t a, int64_t b) {
-    return day_first(x) < b && day_last(x) >= a;
-}
 
 /* Keep window bounds inside the range of day numbers (callers pass INT64_MIN/INT64_MAX for "ever"). */
 #define CLAMP_WINDOW(a, b)                                                     \
@@ -324,7 +320,7 @@ int day_list_any_in(const day_list *d, int64_t a, int64_t b) {
     uint32_t i = day_list_lower_bound(d, time_day_of(a));
     int32_t last_day = time_day_of(b - 1);
     for (; i < d->count && d->items[i].day <= last_day; i++)
-        if (day_has_time_in(&d->items[i], a, b)) return 1;
+        if (active_day_has_time_in(&d->items[i], a, b)) return 1;
     return 0;
 }
 
@@ -333,7 +329,7 @@ uint32_t day_list_days_in(const day_list *d, int64_t a, int64_t b) {
     if (a >= b || !d->count) return 0;
     uint32_t i = day_list_lower_bound(d, time_day_of(a)), n = 0;
     int32_t last_day = time_day_of(b - 1);
-    for (; i < d->count && d->items[i].day <= last_day; i++) n += (uint32_t)day_has_time_in(&d->items[i], a, b);
+    for (; i < d->count && d->items[i].day <= last_day; i++) n += (uint32_t)active_day_has_time_in(&d->items[i], a, b);
     return n;
 }
 

@@ -62,6 +62,12 @@ typedef struct day_list {
     uint32_t count, cap;
 } day_list;
 
+/* Does this active day hold a time in [a_ms, b_ms)? (Its activity taken as spanning its first to its last time.) */
+static inline int active_day_has_time_in(const active_day *x, int64_t a_ms, int64_t b_ms) {
+    int64_t start = (int64_t)x->day * 86400000LL;
+    return start + x->first_ms < b_ms && start + x->last_ms >= a_ms;
+}
+
 /* Activity in [a_ms, b_ms)? Exact when a and b fall on different days; within one day the day's activity is taken
  * as spanning from its first to its last time. */
 int day_list_any_in(const day_list *d, int64_t a_ms, int64_t b_ms);

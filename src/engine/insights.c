@@ -501,10 +501,8 @@ static const roaring_bitmap_t *series_at(const bitmap_series *s, int32_t day) {
     return day >= 0 && day < s->count ? s->items[day] : NULL;
 }
 
-/* Orgs active on `day` through their members (cached per day; cache_lock held). */
-static const roaring_bitmap_t *member_orgs_on(project_index *p, int32_t day) {
-    const roaring_bitmap_t *users = series_at(&p->day_users, day);
-    if (!users) return NULL;
+/* Make the per-day caches hold index `day`. */
+static void member_orgs_reserve(project_index *p, int32_t day) {
     if (day >= p->nmember_orgs_valid) {
         int32_t n = p->nmember_orgs_valid ? p->nmember_orgs_valid : 1024;
         while (n <= day) n *= 2;
@@ -519,6 +517,45 @@ static const roaring_bitmap_t *member_orgs_on(project_index *p, int32_t day) {
         memset(p->member_orgs.items + p->member_orgs.count, 0, (size_t)(n - p->member_orgs.count) * sizeof(void *));
         p->member_orgs.count = n;
     }
+}
+
+/* Recompute the member orgs of every day at once: one sequential pass over the memberships, walking each member's
+ * active days inside the membership. Costs about one bitmap insert per (member, active day), far less than asking
+ * each day for its users when many days are stale (after a start, or a burst of membership events). */
+static void member_orgs_fill_all(project_index *p) {
+    int32_t ndays = p->day_users.count;
+    if (ndays <= 0) return;
+    member_orgs_reserve(p, ndays - 1);
+    for (int32_t d = 0; d < ndays; d++)
+        if (p->member_orgs.items[d]) roaring_bitmap_clear(p->member_orgs.items[d]);
+    for (uint32_t i = 0; i < p->nmemberships; i++) {
+        const membership_rec *m = &p->memberships[i];
+        const user_hot *h = &p->hot[m->user];
+        if ((h->flags & HOT_DELETED) || !(h->flags & HOT_ACTIVE)) continue;
+        uint32_t cursor = 0;
+        int64_t s, e;
+        while (engine_membership_next_interval(m, &cursor, &s, &e)) {
+            for (uint32_t k = 0; k < h->days.count; k++) {
+                const active_day *x = &h->days.items[k];
+                int64_t a, b, day_start = (int64_t)x->day * DAY_MS;
+                if (x->day < 0 || x->day >= ndays || !clip(day_start, day_start + DAY_MS, s, e, &a, &b)) continue;
+                if (!active_day_has_time_in(x, a, b)) continue;
+                if (!p->member_orgs.items[x->day]) p->member_orgs.items[x->day] = roaring_bitmap_create();
+                roaring_bitmap_add(p->member_orgs.items[x->day], m->org);
+            }
+        }
+    }
+    for (int32_t d = 0; d < ndays; d++) {
+        if (p->member_orgs.items[d]) roaring_bitmap_run_optimize(p->member_orgs.items[d]);
+        p->member_orgs_valid[d] = 1;
+    }
+}
+
+/* Orgs active on `day` through their members (cached per day; cache_lock held). */
+static const roaring_bitmap_t *member_orgs_on(project_index *p, int32_t day) {
+    const roaring_bitmap_t *users = series_at(&p->day_users, day);
+    if (!users) return NULL;
+    member_orgs_reserve(p, day);
     if (p->member_orgs_valid[day]) return p->member_orgs.items[day];
     roaring_bitmap_t *orgs = p->member_orgs.items[day];
     if (orgs)
@@ -649,6 +686,12 @@ int insights_chart(project_index *p, chart_metric m, chart_cadence c, int32_t st
     }
     int cached = m == CHART_ACTIVE_USERS || m == CHART_ACTIVE_ORGS;
     if (cached) pthread_mutex_lock(&p->cache_lock);
+    if (m == CHART_ACTIVE_ORGS) {
+        int32_t stale = 0;
+        for (int32_t d = first; d < range_end && stale <= 8; d++)
+            stale += series_at(&p->day_users, d) && (d >= p->nmember_orgs_valid || !p->member_orgs_valid[d]);
+        if (stale > 8) member_orgs_fill_all(p);
+    }
     size_t i = 0;
     for (int32_t b = first; b <= last; b = chart_bucket_next(c, b), i++) {
         int32_t next = chart_bucket_next(c, b);
