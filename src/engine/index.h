@@ -217,6 +217,7 @@ typedef struct project_index {
     int32_t nmember_orgs_valid;
     id_ranks user_ranks, org_ranks;
     struct chart_cache *charts;      /* chart buckets already computed (insights.c) */
+    struct insights_scratch *scratch; /* buffers reused by report computations (insights.c) */
     /* Change stamps the writer bumps: per day (activity that day, or membership changes of someone active then),
      * and for any change of a user's or org's deleted status. Caches compare them. */
     uint32_t *day_version;

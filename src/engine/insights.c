@@ -15,6 +15,33 @@
 
 #define DAY_MS TIME_MS_PER_DAY
 
+/* Buffers a report computation reuses from one snapshot to the next (cache_lock held): a million-row report would
+ * otherwise map and zero tens of megabytes of fresh pages each time. */
+struct insights_scratch {
+    void *rows;     /* report_row candidates */
+    size_t rows_cap;
+    void *keys, *tmp; /* sort keys */
+    size_t keys_cap, tmp_cap;
+    void *counts;   /* per-user counters */
+    size_t counts_cap;
+    size_t *digits; /* 65536 radix buckets */
+};
+
+static void *scratch_grow(void **buf, size_t *cap, size_t need) {
+    if (need > *cap) {
+        free(*buf);
+        *cap = need + need / 4;
+        *buf = xmalloc(*cap);
+    }
+    return *buf;
+}
+
+static struct insights_scratch *scratch_of(project_index *p) {
+    if (!p->scratch) p->scratch = xcalloc(1, sizeof *p->scratch);
+    return p->scratch;
+}
+
+
 /* Buckets of active_users and active_orgs already computed, each with the change stamps it was computed under:
  * the sum of its days' versions and the deleted-status version (both only grow, so equal stamps mean nothing
  * changed). A past week or month is then one look-up. */
@@ -131,9 +158,7 @@ static uint64_t key_hi(report_kind kind, const report_row *r) {
 }
 
 /* LSD radix sort on 16-bit digits: lo (2 passes) then hi (4 passes). */
-static void radix_sort_keys(sort_key *keys, size_t n) {
-    sort_key *tmp = xmalloc((n ? n : 1) * sizeof *tmp);
-    size_t *count = xmalloc(65536 * sizeof *count);
+static void radix_sort_keys(sort_key *keys, sort_key *tmp, size_t *count, size_t n) {
     for (int pass = 0; pass < 6; pass++) {
         memset(count, 0, 65536 * sizeof *count);
         int skip = 1;
@@ -157,45 +182,88 @@ static void radix_sort_keys(sort_key *keys, size_t n) {
         }
         memcpy(keys, tmp, n * sizeof *keys);
     }
-    free(count);
-    free(tmp);
 }
 
 /* Put the rows in the report's order (cache_lock held, for the rank caches). */
-static void sort_rows(project_index *p, report_kind kind, report_row *rows, size_t n) {
-    if (n < 2) return;
+/* The rows in the report's order, in a new array of exactly n rows (the report keeps it). */
+static report_row *sorted_rows(project_index *p, report_kind kind, const report_row *rows, size_t n) {
+    report_row *out = xmalloc((n ? n : 1) * sizeof *out);
+    if (n < 2) {
+        if (n) out[0] = rows[0];
+        return out;
+    }
     id_ranks *ranks = REPORT_IS_ORG(kind) ? &p->org_ranks : &p->user_ranks;
     if (REPORT_IS_ORG(kind))
         ranks_refresh(p, ranks, p->norgs, org_id_of);
     else
         ranks_refresh(p, ranks, p->nusers, user_id_of);
-    sort_key *keys = xmalloc((n ? n : 1) * sizeof *keys);
+    struct insights_scratch *sc = scratch_of(p);
+    sort_key *keys = scratch_grow(&sc->keys, &sc->keys_cap, n * sizeof *keys);
+    sort_key *tmp = scratch_grow(&sc->tmp, &sc->tmp_cap, n * sizeof *tmp);
+    if (!sc->digits) sc->digits = xmalloc(65536 * sizeof *sc->digits);
     for (size_t i = 0; i < n; i++) keys[i] = (sort_key){key_hi(kind, &rows[i]), ranks->rank[rows[i].entity], (uint32_t)i};
-    radix_sort_keys(keys, n);
-    report_row *sorted = xmalloc((n ? n : 1) * sizeof *sorted);
-    for (size_t i = 0; i < n; i++) sorted[i] = rows[keys[i].row];
-    memcpy(rows, sorted, n * sizeof *rows);
-    free(sorted);
-    free(keys);
+    radix_sort_keys(keys, tmp, sc->digits, n);
+    for (size_t i = 0; i < n; i++) out[i] = rows[keys[i].row];
+    return out;
 }
-
-/* ---- reports ---- */
 
 typedef struct row_list {
     report_row *rows;
     size_t count, cap;
+    struct insights_scratch *scratch; /* owns rows */
 } row_list;
 
 static void push_row(row_list *l, report_row r) {
     if (l->count == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 256;
-        l->rows = xrealloc(l->rows, l->cap * sizeof *l->rows);
+        size_t cap = l->cap ? l->cap * 2 : 4096;
+        l->rows = xrealloc(l->rows, cap * sizeof *l->rows);
+        l->cap = cap;
+        l->scratch->rows = l->rows;
+        l->scratch->rows_cap = cap * sizeof *l->rows;
     }
     l->rows[l->count++] = r;
 }
 
-/* Users with an activity time in [a, b): the union of the days' bitmaps, where a boundary day that the window
- * only partly covers keeps the users whose times that day fall inside. */
+#define HOUR_MS 3600000LL
+
+/* The user's active-day entry for `day`, or NULL. */
+static const active_day *day_entry(const day_list *d, int32_t day) {
+    uint32_t lo = 0, hi = d->count;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (d->items[mid].day < day) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < d->count && d->items[lo].day == day ? &d->items[lo] : NULL;
+}
+
+/* Users with an activity time in [a, b), a part of UTC day `day`: the hours wholly inside come from the hour
+ * bitmaps; only the users of a cut hour are looked up in their day lists (last time >= a for the hour holding a,
+ * first time < b for the hour holding b). */
+static roaring_bitmap_t *users_active_in_day_part(const project_index *p, int32_t day, int64_t a, int64_t b) {
+    roaring_bitmap_t *out = roaring_bitmap_create();
+    int64_t h0 = a / HOUR_MS, h1 = (b - 1) / HOUR_MS;
+    for (int64_t h = h0; h <= h1; h++) {
+        const roaring_bitmap_t *hb = h >= 0 && h < p->hour_users.count ? p->hour_users.items[h] : NULL;
+        if (!hb) continue;
+        int64_t hs = h * HOUR_MS, he = hs + HOUR_MS;
+        if (hs >= a && he <= b) {
+            roaring_bitmap_or_inplace(out, hb);
+            continue;
+        }
+        int64_t lo = a > hs ? a : hs, hi = b < he ? b : he;
+        roaring_uint32_iterator_t *it = roaring_create_iterator(hb);
+        for (; it->has_value; roaring_advance_uint32_iterator(it)) {
+            const active_day *x = day_entry(&p->hot[it->current_value].days, day);
+            if (x && active_day_has_time_in(x, lo, hi)) roaring_bitmap_add(out, it->current_value);
+        }
+        roaring_free_uint32_iterator(it);
+    }
+    return out;
+}
+
+/* Users with an activity time in [a, b): the union of the days' bitmaps, a day the window cuts taken from its
+ * hours (users_active_in_day_part). */
 static roaring_bitmap_t *users_active_in(const project_index *p, int64_t a, int64_t b) {
     roaring_bitmap_t *out = roaring_bitmap_create();
     if (a >= b) return out;
@@ -203,15 +271,14 @@ static roaring_bitmap_t *users_active_in(const project_index *p, int64_t a, int6
     for (int32_t d = d0; d <= d1; d++) {
         const roaring_bitmap_t *day = d >= 0 && d < p->day_users.count ? p->day_users.items[d] : NULL;
         if (!day) continue;
-        int whole = (int64_t)d * DAY_MS >= a && (int64_t)(d + 1) * DAY_MS <= b;
-        if (whole) {
+        int64_t ds = (int64_t)d * DAY_MS, de = ds + DAY_MS;
+        if (ds >= a && de <= b) {
             roaring_bitmap_or_inplace(out, day);
             continue;
         }
-        roaring_uint32_iterator_t *it = roaring_create_iterator(day);
-        for (; it->has_value; roaring_advance_uint32_iterator(it))
-            if (day_list_any_in(&p->hot[it->current_value].days, a, b)) roaring_bitmap_add(out, it->current_value);
-        roaring_free_uint32_iterator(it);
+        roaring_bitmap_t *part = users_active_in_day_part(p, d, a > ds ? a : ds, b < de ? b : de);
+        roaring_bitmap_or_inplace(out, part);
+        roaring_bitmap_free(part);
     }
     return out;
 }
@@ -231,7 +298,8 @@ static void user_rows(const project_index *p, report_kind kind, int64_t n_ms, in
     const uint32_t listed_active = HOT_LISTED | HOT_ACTIVE;
     switch (kind) {
     case REPORT_USER_TOP_INVITER: {
-        int64_t *counts = xcalloc(p->nusers ? p->nusers : 1, sizeof *counts);
+        int64_t *counts = scratch_grow(&p->scratch->counts, &p->scratch->counts_cap, (p->nusers + 1) * sizeof *counts);
+        memset(counts, 0, (p->nusers + 1) * sizeof *counts);
         for (uint32_t i = 0; i < p->ninvites; i++) {
             const invite_rec *r = &p->invites[i];
             if (r->kind == EV_INVITE_SENT && r->inviter != INDEX_NONE && r->v.ts_ms >= now - n_ms && r->v.ts_ms < now)
@@ -240,12 +308,12 @@ static void user_rows(const project_index *p, report_kind kind, int64_t n_ms, in
         for (uint32_t u = 0; u < p->nusers; u++)
             if (counts[u] && (hot[u].flags & HOT_LISTED))
                 push_row(out, (report_row){u, hot[u].flags & HOT_ACTIVE ? hot[u].last_active_ms : INT64_MIN, counts[u], 0});
-        free(counts);
         return;
     }
     case REPORT_USER_CHAMPION: {
         /* active days per user: whole days from their bitmaps, the partial first and last day from the day lists */
-        uint16_t *counts = xcalloc(p->nusers ? p->nusers : 1, sizeof *counts);
+        uint16_t *counts = scratch_grow(&p->scratch->counts, &p->scratch->counts_cap, (p->nusers + 1) * sizeof *counts);
+        memset(counts, 0, (p->nusers + 1) * sizeof *counts);
         int64_t a = now - n_ms, b = now;
         int32_t d0 = time_day_of(a), d1 = time_day_of(b - 1);
         count_ctx ctx = {counts};
@@ -259,15 +327,13 @@ static void user_rows(const project_index *p, report_kind kind, int64_t n_ms, in
             /* a day the window only partly covers counts if the user was active in that part of it */
             int64_t part_a = a > (int64_t)d * DAY_MS ? a : (int64_t)d * DAY_MS;
             int64_t part_b = b < (int64_t)(d + 1) * DAY_MS ? b : (int64_t)(d + 1) * DAY_MS;
-            roaring_uint32_iterator_t *it = roaring_create_iterator(day);
-            for (; it->has_value; roaring_advance_uint32_iterator(it))
-                if (day_list_any_in(&p->hot[it->current_value].days, part_a, part_b)) counts[it->current_value]++;
-            roaring_free_uint32_iterator(it);
+            roaring_bitmap_t *part = users_active_in_day_part(p, d, part_a, part_b);
+            roaring_iterate(part, count_user, &ctx);
+            roaring_bitmap_free(part);
         }
         for (uint32_t u = 0; u < p->nusers; u++)
             if (counts[u] && (hot[u].flags & listed_active) == listed_active)
                 push_row(out, (report_row){u, hot[u].last_active_ms, counts[u], 0});
-        free(counts);
         return;
     }
     case REPORT_USER_CHURN:
@@ -414,20 +480,21 @@ static void random_uuid(char out[37]) {
 }
 
 report *insights_report_compute(project_index *p, report_kind kind, int interval_days, int64_t now_ms) {
-    row_list rows = {0};
+    struct insights_scratch *sc = scratch_of(p);
+    row_list rows = {sc->rows, 0, sc->rows_cap / sizeof(report_row), sc};
     int64_t n_ms = (int64_t)interval_days * DAY_MS;
     if (REPORT_IS_ORG(kind))
         org_rows(p, kind, n_ms, now_ms, &rows);
     else
         user_rows(p, kind, n_ms, now_ms, &rows);
-    sort_rows(p, kind, rows.rows, rows.count);
+    report_row *ordered = sorted_rows(p, kind, rows.rows, rows.count);
     report *r = xcalloc(1, sizeof *r);
     r->kind = kind;
     r->interval = interval_days;
     r->project_id = p->project_id;
     random_uuid(r->report_id);
     r->report_time_ms = now_ms;
-    r->rows = rows.rows;
+    r->rows = ordered;
     r->count = rows.count;
     r->refs = 1;
     return r;
@@ -472,6 +539,15 @@ void insights_warm(project_index *p) {
 void insights_cache_clear(project_index *p) {
     for (size_t i = 0; i < p->nreports; i++) report_release(p->reports[i]);
     p->nreports = 0;
+    if (p->scratch) {
+        free(p->scratch->rows);
+        free(p->scratch->keys);
+        free(p->scratch->tmp);
+        free(p->scratch->counts);
+        free(p->scratch->digits);
+        free(p->scratch);
+        p->scratch = NULL;
+    }
     if (p->charts) {
         free(p->charts->slots);
         free(p->charts);
