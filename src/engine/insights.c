@@ -24,7 +24,7 @@ struct insights_scratch {
     size_t keys_cap, tmp_cap;
     void *counts;   /* per-user counters */
     size_t counts_cap;
-    size_t *digits; /* 65536 radix buckets */
+    size_t *digits; /* 12 x 256 radix histograms */
 };
 
 static void *scratch_grow(void **buf, size_t *cap, size_t need) {
@@ -157,34 +157,37 @@ static uint64_t key_hi(report_kind kind, const report_row *r) {
     }
 }
 
-/* LSD radix sort on 16-bit digits: lo (2 passes) then hi (4 passes). */
-static void radix_sort_keys(sort_key *keys, sort_key *tmp, size_t *count, size_t n) {
-    for (int pass = 0; pass < 6; pass++) {
-        memset(count, 0, 65536 * sizeof *count);
-        int skip = 1;
-        uint32_t first_digit = 0;
-        for (size_t i = 0; i < n; i++) {
-            uint32_t d = pass < 2 ? (keys[i].lo >> ((pass) * 16)) & 0xFFFF : (uint32_t)(keys[i].hi >> ((pass - 2) * 16)) & 0xFFFF;
-            if (i == 0) first_digit = d;
-            else if (d != first_digit) skip = 0;
-            count[d]++;
-        }
-        if (skip) continue; /* every key has the same digit here */
+/* LSD radix sort on bytes: lo's 4 bytes, then hi's 8. All twelve histograms come from one read pass, and a pass
+ * whose byte is the same for every key is skipped (report keys vary in a few bytes only). 256 buckets keep the
+ * scatter within cache and TLB reach, which 65536 did not. */
+static void radix_sort_keys(sort_key *keys, sort_key *tmp, size_t *hist, size_t n) {
+    memset(hist, 0, 12 * 256 * sizeof *hist);
+    for (size_t i = 0; i < n; i++) {
+        for (int b = 0; b < 4; b++) hist[b * 256 + ((keys[i].lo >> (8 * b)) & 255)]++;
+        for (int b = 0; b < 8; b++) hist[(4 + b) * 256 + ((keys[i].hi >> (8 * b)) & 255)]++;
+    }
+    sort_key *src = keys, *dst = tmp;
+    for (int pass = 0; pass < 12; pass++) {
+        size_t *h = hist + pass * 256;
+        int skip = 0;
+        for (int d = 0; d < 256 && !skip; d++) skip = h[d] == n;
+        if (skip) continue;
         size_t sum = 0;
-        for (int d = 0; d < 65536; d++) {
-            size_t c = count[d];
-            count[d] = sum;
+        for (int d = 0; d < 256; d++) {
+            size_t c = h[d];
+            h[d] = sum;
             sum += c;
         }
         for (size_t i = 0; i < n; i++) {
-            uint32_t d = pass < 2 ? (keys[i].lo >> ((pass) * 16)) & 0xFFFF : (uint32_t)(keys[i].hi >> ((pass - 2) * 16)) & 0xFFFF;
-            tmp[count[d]++] = keys[i];
+            unsigned d = pass < 4 ? (src[i].lo >> (8 * pass)) & 255 : (unsigned)(src[i].hi >> (8 * (pass - 4))) & 255;
+            dst[h[d]++] = src[i];
         }
-        memcpy(keys, tmp, n * sizeof *keys);
+        sort_key *t = src;
+        src = dst, dst = t;
     }
+    if (src != keys) memcpy(keys, src, n * sizeof *keys);
 }
 
-/* Put the rows in the report's order (cache_lock held, for the rank caches). */
 /* The rows in the report's order, in a new array of exactly n rows (the report keeps it). */
 static report_row *sorted_rows(project_index *p, report_kind kind, const report_row *rows, size_t n) {
     report_row *out = xmalloc((n ? n : 1) * sizeof *out);
@@ -200,7 +203,7 @@ static report_row *sorted_rows(project_index *p, report_kind kind, const report_
     struct insights_scratch *sc = scratch_of(p);
     sort_key *keys = scratch_grow(&sc->keys, &sc->keys_cap, n * sizeof *keys);
     sort_key *tmp = scratch_grow(&sc->tmp, &sc->tmp_cap, n * sizeof *tmp);
-    if (!sc->digits) sc->digits = xmalloc(65536 * sizeof *sc->digits);
+    if (!sc->digits) sc->digits = xmalloc(12 * 256 * sizeof *sc->digits);
     for (size_t i = 0; i < n; i++) keys[i] = (sort_key){key_hi(kind, &rows[i]), ranks->rank[rows[i].entity], (uint32_t)i};
     radix_sort_keys(keys, tmp, sc->digits, n);
     for (size_t i = 0; i < n; i++) out[i] = rows[keys[i].row];
