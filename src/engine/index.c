@@ -351,13 +351,7 @@ int64_t day_list_latest_in(const day_list *d, int64_t a, int64_t b) {
 
 static void series_add(bitmap_series *s, int32_t slot, uint32_t value) {
     if (slot < 0) return;
-    if (slot >= s->count) {
-        int32_t ncount = s->count ? s->count : 1024;
-        while (ncount <= slot) ncount *= 2;
-        s->items = xrealloc(s->items, (size_t)ncount * sizeof *s->items);
-        memset(s->items + s->count, 0, (size_t)(ncount - s->count) * sizeof *s->items);
-        s->count = ncount;
-    }
+    s->items = xgrow_indexed(s->items, &s->count, slot, sizeof *s->items);
     if (!s->items[slot]) s->items[slot] = roaring_bitmap_create();
     roaring_bitmap_add(s->items[slot], value);
 }
@@ -412,13 +406,7 @@ static void usage_add(project_index *p, user_rec *u, const usage_entry *k) {
 static void invalidate_member_orgs_day(project_index *p, int32_t day) {
     if (day < 0) return;
     if (day < p->nmember_orgs_valid) p->member_orgs_valid[day] = 0;
-    if (day >= p->nday_version) {
-        int32_t n = p->nday_version ? p->nday_version : 1024;
-        while (n <= day) n *= 2;
-        p->day_version = xrealloc(p->day_version, (size_t)n * sizeof *p->day_version);
-        memset(p->day_version + p->nday_version, 0, (size_t)(n - p->nday_version) * sizeof *p->day_version);
-        p->nday_version = n;
-    }
+    p->day_version = xgrow_indexed(p->day_version, &p->nday_version, day, sizeof *p->day_version);
     p->day_version[day]++;
 }
 

@@ -582,20 +582,8 @@ static const roaring_bitmap_t *series_at(const bitmap_series *s, int32_t day) {
 
 /* Make the per-day caches hold index `day`. */
 static void member_orgs_reserve(project_index *p, int32_t day) {
-    if (day >= p->nmember_orgs_valid) {
-        int32_t n = p->nmember_orgs_valid ? p->nmember_orgs_valid : 1024;
-        while (n <= day) n *= 2;
-        p->member_orgs_valid = xrealloc(p->member_orgs_valid, (size_t)n);
-        memset(p->member_orgs_valid + p->nmember_orgs_valid, 0, (size_t)(n - p->nmember_orgs_valid));
-        p->nmember_orgs_valid = n;
-    }
-    if (day >= p->member_orgs.count) {
-        int32_t n = p->member_orgs.count ? p->member_orgs.count : 1024;
-        while (n <= day) n *= 2;
-        p->member_orgs.items = xrealloc(p->member_orgs.items, (size_t)n * sizeof *p->member_orgs.items);
-        memset(p->member_orgs.items + p->member_orgs.count, 0, (size_t)(n - p->member_orgs.count) * sizeof(void *));
-        p->member_orgs.count = n;
-    }
+    p->member_orgs_valid = xgrow_indexed(p->member_orgs_valid, &p->nmember_orgs_valid, day, 1);
+    p->member_orgs.items = xgrow_indexed(p->member_orgs.items, &p->member_orgs.count, day, sizeof(void *));
 }
 
 /* Recompute the member orgs of every day at once: one sequential pass over the memberships, walking each member's

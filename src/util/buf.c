@@ -42,6 +42,16 @@ char *xstrndup(const char *s, size_t n) {
     return p;
 }
 
+void *xgrow_indexed(void *items, int32_t *count, int32_t index, size_t elem) {
+    if (index < *count) return items;
+    int32_t n = *count ? *count : 1024;
+    while (n <= index) n *= 2;
+    items = xrealloc(items, (size_t)n * elem);
+    memset((char *)items + (size_t)*count * elem, 0, (size_t)(n - *count) * elem);
+    *count = n;
+    return items;
+}
+
 #define TABLE_MMAP_MIN (4u << 20)
 
 void *xcalloc_table(size_t bytes) {

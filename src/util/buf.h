@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct buf {
     char *data; /* NUL-terminated when len > 0 or after buf_cstr */
@@ -32,6 +33,9 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* Grow an array of `elem`-byte items indexed by a day or hour number so that `index` is valid: the count doubles
+ * from 1024 and new items are zeroed. Returns the (possibly moved) array; *count is updated. */
+void *xgrow_indexed(void *items, int32_t *count, int32_t index, size_t elem);
 /* Zeroed memory for large random-access tables (hash sets, maps): from 4 MiB on it is mapped with transparent huge
  * pages requested, which cuts TLB misses; free it with xfree_table and the same size. */
 void *xcalloc_table(size_t bytes);
