@@ -27,7 +27,8 @@ static const char usage[] =
     "  --public-url URL    base URL for links in responses (env ORGPULSE_PUBLIC_URL, default from Host)\n"
     "  --quiet             no access log (env ORGPULSE_QUIET)\n"
     "  --report-max-age S  seconds an insights report snapshot serves its pages (env ORGPULSE_REPORT_MAX_AGE, 60)\n"
-    "  --clock TIME        start the clock at this RFC 3339 time (env ORGPULSE_CLOCK; tests and demos)\n"
+    "  --clock TIME        run the clock from this RFC 3339 time, set when serving starts (env ORGPULSE_CLOCK;\n"
+    "                      tests, benchmarks and demos of old data)\n"
     "  --rebuild-only      rebuild the index from the store, report its time and size, and exit (benchmarks)\n";
 
 int cli_serve(int argc, char **argv) {
@@ -58,13 +59,10 @@ int cli_serve(int argc, char **argv) {
     size_t max_age;
     if (cli_parse_size("--report-max-age", opts[7].value, 0, 86400 * 365, &max_age)) return 2;
     a.config.report_max_age_ms = (int64_t)max_age * 1000;
-    if (opts[8].value) {
-        int64_t start;
-        if (time_parse_rfc3339(opts[8].value, strlen(opts[8].value), &start) != 0) {
-            fprintf(stderr, "orgpulse serve: --clock must be an RFC 3339 date-time\n");
-            return 2;
-        }
-        time_set_clock(start);
+    int64_t clock_start = 0;
+    if (opts[8].value && time_parse_rfc3339(opts[8].value, strlen(opts[8].value), &clock_start) != 0) {
+        fprintf(stderr, "orgpulse serve: --clock must be an RFC 3339 date-time\n");
+        return 2;
     }
 
     int lock = cli_lock_data_dir(a.config.data_dir);
@@ -107,6 +105,8 @@ int cli_serve(int argc, char **argv) {
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* the clock starts when the server starts answering, however long the rebuild took */
+    if (opts[8].value) time_set_clock(clock_start);
     http_server *server;
     if (http_server_start(&a, &server, err, sizeof err) != 0) {
         log_error("%s", err);
