@@ -4,11 +4,13 @@ of each request from the access log. Prints a Markdown table."""
 import os
 import re
 import statistics
-import subprocess
 import sys
 import time
 
 import requests
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchserver  # noqa: E402
 
 BIN = sys.argv[1]
 DATA = os.environ.get("DATA", "bench/out/ingest/data")
@@ -17,23 +19,9 @@ REPEAT = int(os.environ.get("REPEAT", "15"))
 PORT = 18099
 URL = f"http://127.0.0.1:{PORT}"
 
-key = subprocess.run([BIN, "keys", "create", "--data", DATA, "--scopes", "insights:read", "--name", "bench"],
-                     capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
 log_path = "bench/out/insights-server.log"
 os.makedirs("bench/out", exist_ok=True)
-log = open(log_path, "w")
-t0 = time.time()
-proc = subprocess.Popen([BIN, "serve", "--data", DATA, "--listen", f"127.0.0.1:{PORT}", "--clock", CLOCK,
-                         "--report-max-age", "0"], stderr=log)
-while True:
-    try:
-        if requests.get(URL + "/healthz", timeout=1).status_code == 200:
-            break
-    except requests.RequestException:
-        time.sleep(0.5)
-    if proc.poll() is not None:
-        sys.exit("server exited: see " + log_path)
-startup = time.time() - t0
+proc, key, log, startup = benchserver.start(BIN, DATA, PORT, CLOCK, log_path)
 H = {"Authorization": f"Bearer {key}"}
 
 reports = [("user_report/top_inviter", i) for i in ("30", "60", "90")] + \
@@ -75,7 +63,6 @@ log.close()
 
 durations = {}
 pattern = re.compile(r"GET (\S+) 200 \d+ ([0-9.]+)ms")
-paths = {q.split("?")[0]: None for q, _ in queries}
 for line in open(log_path):
     m = pattern.search(line)
     if m:

@@ -3,34 +3,23 @@ compared question 1 + REPEAT times, read each request's server-side duration fro
 bench/insights/measure.py does). Writes JSON {label: {"ms": [...warm], "cold": ms, "check": n}}.
     orgpulse.py BIN DATA CLOCK REPEAT QUERIES.json OUT.json"""
 import json
+import os
 import re
-import subprocess
 import sys
 import time
 
 import requests
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import benchserver  # noqa: E402
+
 BIN, DATA, CLOCK, REPEAT, QFILE, OUT = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6]
 PORT = 18177
 URL = f"http://127.0.0.1:{PORT}"
 queries = json.load(open(QFILE))
-key = subprocess.run([BIN, "keys", "create", "--data", DATA, "--scopes", "insights:read", "--name", "bench-compare"],
-                     capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
 log_path = OUT + ".server.log"
-log = open(log_path, "w")
-t0 = time.time()
-proc = subprocess.Popen([BIN, "serve", "--data", DATA, "--listen", f"127.0.0.1:{PORT}", "--clock", CLOCK,
-                         "--report-max-age", "0"], stderr=log)
+proc, key, log, startup = benchserver.start(BIN, DATA, PORT, CLOCK, log_path, "bench-compare")
 try:
-    while True:
-        try:
-            if requests.get(URL + "/healthz", timeout=1).status_code == 200:
-                break
-        except requests.RequestException:
-            time.sleep(0.3)
-        if proc.poll() is not None:
-            sys.exit("server exited: see " + log_path)
-    startup = time.time() - t0
     H = {"Authorization": f"Bearer {key}"}
     checks = {}
     for q in queries:

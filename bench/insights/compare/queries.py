@@ -69,15 +69,21 @@ WHERE user_id NOT IN ({EXCLUDED_USERS})
 ORDER BY invites DESC, user_id LIMIT 10"""
 
 
-def org_growth(n):
-    return f"""WITH m AS (SELECT org_id, user_id, type, ts,
+def membership_changes(n):
+    """CTEs m, g(org_id, a, r): membership starts (an add while not a member) and ends (a remove while a member) in
+    [now-N d, now) per org, users not deleted: the counts growth and attrition rank by."""
+    return f"""m AS (SELECT org_id, user_id, type, ts,
     lag(type) OVER (PARTITION BY org_id, user_id ORDER BY ts) AS prev
   FROM events WHERE type IN ('member.added', 'member.removed')),
 g AS (SELECT org_id,
     sum(CASE WHEN type = 'member.added' AND (prev IS NULL OR prev = 'member.removed') THEN 1 ELSE 0 END) AS a,
     sum(CASE WHEN type = 'member.removed' AND prev = 'member.added' THEN 1 ELSE 0 END) AS r
   FROM m WHERE ts >= {NOW - n * DAY} AND ts < {NOW} AND user_id NOT IN ({DELETED_USERS})
-  GROUP BY org_id)
+  GROUP BY org_id)"""
+
+
+def org_growth(n):
+    return f"""WITH {membership_changes(n)}
 SELECT org_id, a, r, count(*) OVER () AS total FROM g
 WHERE a - r > 0 AND org_id NOT IN ({DELETED_ORGS})
 ORDER BY a - r DESC, a DESC, org_id LIMIT 10"""
@@ -143,14 +149,7 @@ ORDER BY last DESC, org_id LIMIT 10"""
 
 def org_attrition(n):
     """a and r as for growth; r >= 1. Order: r desc, a-r asc, org_id asc."""
-    return f"""WITH m AS (SELECT org_id, user_id, type, ts,
-    lag(type) OVER (PARTITION BY org_id, user_id ORDER BY ts) AS prev
-  FROM events WHERE type IN ('member.added', 'member.removed')),
-g AS (SELECT org_id,
-    sum(CASE WHEN type = 'member.added' AND (prev IS NULL OR prev = 'member.removed') THEN 1 ELSE 0 END) AS a,
-    sum(CASE WHEN type = 'member.removed' AND prev = 'member.added' THEN 1 ELSE 0 END) AS r
-  FROM m WHERE ts >= {NOW - n * DAY} AND ts < {NOW} AND user_id NOT IN ({DELETED_USERS})
-  GROUP BY org_id)
+    return f"""WITH {membership_changes(n)}
 SELECT org_id, a, r, count(*) OVER () AS total FROM g
 WHERE r >= 1 AND org_id NOT IN ({DELETED_ORGS})
 ORDER BY r DESC, a - r, org_id LIMIT 10"""
