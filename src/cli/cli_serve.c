@@ -1,5 +1,6 @@
-/* cli_serve.c: `orgpulse serve`: open the store, rebuild the index from the event log, serve HTTP until SIGINT or
- * SIGTERM, then stop accepting, let in-flight requests finish and close the store cleanly. */
+/* cli_serve.c: `orgpulse serve`: open the store, load the index snapshot and apply the events after it (or rebuild
+ * the index from the whole event log), serve HTTP until SIGINT or SIGTERM, then stop accepting, let in-flight
+ * requests finish, write the index snapshot and close the store cleanly. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include "cli/cli.h"
 #include "engine/index.h"
 #include "engine/insights.h"
+#include "engine/snapshot.h"
 #include "http/auth.h"
 #include "http/server.h"
 #include "store/store.h"
@@ -29,7 +31,46 @@ static const char usage[] =
     "  --report-max-age S  seconds an insights report snapshot serves its pages (env ORGPULSE_REPORT_MAX_AGE, 60)\n"
     "  --clock TIME        run the clock from this RFC 3339 time, set when serving starts (env ORGPULSE_CLOCK;\n"
     "                      tests, benchmarks and demos of old data)\n"
-    "  --rebuild-only      rebuild the index from the store, report its time and size, and exit (benchmarks)\n";
+    "  --no-snapshot       neither read nor write DIR/index.snapshot: rebuild the index from the whole log at start\n"
+    "                      (env ORGPULSE_NO_SNAPSHOT)\n"
+    "  --rebuild-only      load or rebuild the index, write the snapshot, report the times and exit (benchmarks)\n";
+
+/* Load the snapshot (when `snapshot` is set and usable) and apply the log after it, or rebuild from the whole log. */
+static int index_start(app *a, const char *snapshot, int64_t *out_snapshot_seq) {
+    int64_t t0 = time_monotonic_us(), from_seq = 0;
+    uint64_t events = 0;
+    int loaded = snapshot && engine_snapshot_load(a->engine, a->store, snapshot, &from_seq) == 0;
+    int64_t t1 = time_monotonic_us();
+    *out_snapshot_seq = loaded ? from_seq : -1;
+    engine_project(a->engine, a->default_project_id, 1);
+    if (engine_rebuild(a->engine, a->store, loaded ? from_seq : 0, &events) != STORE_OK) {
+        log_error("could not rebuild the index from the store");
+        return -1;
+    }
+    double total = (double)(time_monotonic_us() - t0) / 1e6;
+    if (loaded)
+        fprintf(stderr, "orgpulse: index loaded from the snapshot (events up to seq %lld) in %.3f s, then %llu later "
+                        "events applied: %.3f s in all\n",
+                (long long)from_seq, (double)(t1 - t0) / 1e6, (unsigned long long)events, total);
+    else
+        fprintf(stderr, "orgpulse: index rebuilt from %llu events in %.3f s\n", (unsigned long long)events, total);
+    for (size_t i = 0; i < a->engine->nprojects; i++) insights_warm(a->engine->projects[i]);
+    return 0;
+}
+
+/* Write the snapshot, unless the one on disk already covers every event applied (snapshot_seq: the last seq it
+ * covers, -1 when there is none). */
+static void index_save(app *a, const char *snapshot, int64_t snapshot_seq) {
+    if (a->engine->last.seq == snapshot_seq) {
+        fprintf(stderr, "orgpulse: index snapshot unchanged (no event since it was written)\n");
+        return;
+    }
+    int64_t t0 = time_monotonic_us();
+    uint64_t bytes = 0;
+    if (engine_snapshot_save(a->engine, a->store, snapshot, &bytes) == 0)
+        fprintf(stderr, "orgpulse: index snapshot written (%.1f MiB) in %.3f s\n", (double)bytes / 1048576.0,
+                (double)(time_monotonic_us() - t0) / 1e6);
+}
 
 int cli_serve(int argc, char **argv) {
     cli_opt opts[] = {
@@ -42,6 +83,7 @@ int cli_serve(int argc, char **argv) {
         {"--rebuild-only", NULL, NULL, 1},
         {"--report-max-age", "ORGPULSE_REPORT_MAX_AGE", "60", 0},
         {"--clock", "ORGPULSE_CLOCK", NULL, 0},
+        {"--no-snapshot", "ORGPULSE_NO_SNAPSHOT", NULL, 1},
     };
     const char *pos[1];
     int npos;
@@ -77,19 +119,17 @@ int cli_serve(int argc, char **argv) {
         return 1;
     }
     engine_create(&a.engine);
-    engine_project(a.engine, a.default_project_id, 1);
-    int64_t t0 = time_monotonic_us();
-    uint64_t events = 0;
-    if (engine_rebuild(a.engine, a.store, &events) != STORE_OK) {
-        log_error("could not rebuild the index from the store");
+    int use_snapshot = !opts[9].value;
+    char snapshot_path[4096];
+    snprintf(snapshot_path, sizeof snapshot_path, "%s/%s", a.config.data_dir, SNAPSHOT_FILE);
+    int64_t snapshot_seq = -1;
+    if (index_start(&a, use_snapshot ? snapshot_path : NULL, &snapshot_seq) != 0) {
         engine_free(a.engine);
         store_close(a.store);
         return 1;
     }
-    fprintf(stderr, "orgpulse: index rebuilt from %llu events in %.3f s\n", (unsigned long long)events,
-            (double)(time_monotonic_us() - t0) / 1e6);
-    for (size_t i = 0; i < a.engine->nprojects; i++) insights_warm(a.engine->projects[i]);
     if (opts[6].value) {
+        if (use_snapshot) index_save(&a, snapshot_path, snapshot_seq);
         engine_free(a.engine);
         store_close(a.store);
         close(lock);
@@ -126,6 +166,7 @@ int cli_serve(int argc, char **argv) {
     sigwait(&stop, &sig);
     log_info("signal %d: stopping (in-flight requests finish first)", sig);
     http_server_stop(server);
+    if (use_snapshot) index_save(&a, snapshot_path, snapshot_seq);
     keycache_free(a.keys);
     engine_free(a.engine);
     store_close(a.store);

@@ -69,7 +69,7 @@ static void history_insert(history *h, version v, int kind, uint32_t arg) {
 
 /* ---- interning ---- */
 
-static uint32_t string_table_intern(string_table *t, const char *s) {
+uint32_t string_table_intern(string_table *t, const char *s) {
     uint32_t id;
     size_t len = strlen(s);
     if (strmap_get(&t->map, s, len, &id) == 0) return id;
@@ -80,7 +80,7 @@ static uint32_t string_table_intern(string_table *t, const char *s) {
     return id;
 }
 
-static void string_table_free(string_table *t) {
+void string_table_free(string_table *t) {
     for (uint32_t i = 0; i < t->count; i++) free(t->items[i]);
     free(t->items);
     strmap_free(&t->map);
@@ -467,10 +467,16 @@ static void project_free(project_index *p) {
     free(p);
 }
 
-void engine_free(engine *e) {
-    if (!e) return;
+void engine_clear(engine *e) {
     for (size_t i = 0; i < e->nprojects; i++) project_free(e->projects[i]);
     free(e->projects);
+    e->projects = NULL, e->nprojects = 0;
+    memset(&e->last, 0, sizeof e->last);
+}
+
+void engine_free(engine *e) {
+    if (!e) return;
+    engine_clear(e);
     pthread_mutex_destroy(&e->projects_lock);
     pthread_mutex_destroy(&e->ingest_lock);
     json_scanner_free(&e->scan);
@@ -704,6 +710,10 @@ int engine_apply(engine *e, const store_event *ev) {
         break;
     case EV__COUNT: break;
     }
+    if (ev->seq >= e->last.seq) {
+        e->last = *ev;
+        e->last.id = e->last.user_id = e->last.org_id = e->last.team_id = e->last.body = NULL;
+    }
     p->events++;
     p->version++;
     if (ev->type >= 0 && ev->type < 32) p->events_by_type[ev->type]++;
@@ -791,14 +801,14 @@ static void *rebuild_apply_main(void *arg) {
     return NULL;
 }
 
-int engine_rebuild(engine *e, store *s, uint64_t *out_events) {
+int engine_rebuild(engine *e, store *s, int64_t after_seq, uint64_t *out_events) {
     rebuild_ctx r = {.e = e, .current = -1};
     handoff_init(&r.h);
     r.slots = xcalloc(2, sizeof *r.slots);
     for (int i = 0; i < 2; i++) r.slots[i].text = xmalloc(REBUILD_TEXT), r.slots[i].cap = REBUILD_TEXT;
     pthread_t applier;
     pthread_create(&applier, NULL, rebuild_apply_main, &r);
-    int rc = store_events_scan(s, 0, rebuild_read_one, &r);
+    int rc = store_events_scan(s, after_seq, rebuild_read_one, &r);
     if (r.current >= 0) handoff_publish(&r.h);
     handoff_close(&r.h);
     pthread_join(applier, NULL);

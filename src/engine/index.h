@@ -237,10 +237,13 @@ typedef struct engine {
     pthread_mutex_t projects_lock; /* guards the projects array */
     pthread_mutex_t ingest_lock;   /* one writer at a time: store append + apply */
     json_scanner scan, sub;        /* the writer's scanners (under ingest_lock, or during rebuild) */
+    store_event last;              /* the applied event with the largest seq (columns only; no strings) */
 } engine;
 
 int engine_create(engine **out);
 void engine_free(engine *e);
+/* Drop every project's index (the engine is then as engine_create made it). No reader or writer may run. */
+void engine_clear(engine *e);
 
 /* The project's index, created empty when `create` and missing; NULL otherwise. The pointer stays valid until
  * engine_free. */
@@ -250,8 +253,13 @@ project_index *engine_project(engine *e, int64_t project_id, int create);
  * The caller holds engine.ingest_lock and the project's write lock, or is single-threaded (rebuild). */
 int engine_apply(engine *e, const store_event *ev);
 
-/* Rebuild every project's index from the store's event log. Returns 0 or a store error. */
-int engine_rebuild(engine *e, store *s, uint64_t *out_events);
+/* Apply the store's events with seq > after_seq (0: the whole log) to every project's index, on two threads.
+ * *out_events counts the events applied. Returns 0 or a store error. */
+int engine_rebuild(engine *e, store *s, int64_t after_seq, uint64_t *out_events);
+
+/* For snapshot.c: interned string tables. */
+uint32_t string_table_intern(string_table *t, const char *s);
+void string_table_free(string_table *t);
 
 /* Look-ups (caller holds the read lock). Return 0 and set *out, or -1. */
 int engine_user_find(const project_index *p, const char *id, uint32_t *out);

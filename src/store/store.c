@@ -34,6 +34,12 @@ int store_events_scan(store *s, int64_t after_seq, store_event_fn fn, void *ctx)
     return s->backend->events_scan(s, after_seq, fn, ctx);
 }
 
+int store_state_save(store *s, FILE *f) { return s->backend->state_save ? s->backend->state_save(s, f) : STORE_OK; }
+
+int store_state_load(store *s, FILE *f, int64_t upto_seq) {
+    return s->backend->state_load ? s->backend->state_load(s, f, upto_seq) : STORE_OK;
+}
+
 int store_key_insert(store *s, const store_key *k) { return s->backend->key_insert(s, k); }
 int store_key_get(store *s, const char *id, store_key *out) { return s->backend->key_get(s, id, out); }
 int store_key_list(store *s, int64_t project_id, store_key_fn fn, void *ctx) { return s->backend->key_list(s, project_id, fn, ctx); }

@@ -9,6 +9,7 @@
 #define ORGPULSE_STORE_STORE_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 enum {
@@ -77,6 +78,8 @@ typedef struct store_backend {
     int (*project_list)(store *s, store_project_fn fn, void *ctx);
     int (*events_append)(store *s, store_event *evs, size_t n, unsigned char *out_duplicate);
     int (*events_scan)(store *s, int64_t after_seq, store_event_fn fn, void *ctx);
+    int (*state_save)(store *s, FILE *f); /* optional */
+    int (*state_load)(store *s, FILE *f, int64_t upto_seq);
     int (*key_insert)(store *s, const store_key *k);
     int (*key_get)(store *s, const char *id, store_key *out);
     int (*key_list)(store *s, int64_t project_id, store_key_fn fn, void *ctx);
@@ -105,6 +108,13 @@ int store_events_append(store *s, store_event *evs, size_t n, unsigned char *out
 /* Every stored event with seq > after_seq, in seq order, all projects. */
 int store_events_scan(store *s, int64_t after_seq, store_event_fn fn, void *ctx);
 
+/* The backend's in-memory state that a full scan of the log builds (SQLite: the idempotency-id set), saved with an
+ * index snapshot so that a start from the snapshot scans only the log's tail. state_save writes it as of now (no
+ * append may run meanwhile); state_load reads what state_save wrote when the log ended at upto_seq, and the next
+ * store_events_scan(s, upto_seq, ...) to the end completes it. STORE_EINVAL: the saved state is unusable (nothing
+ * changed). Backends without such state write and read nothing. */
+int store_state_save(store *s, FILE *f);
+int store_state_load(store *s, FILE *f, int64_t upto_seq);
 /* API keys. */
 int store_key_insert(store *s, const store_key *k);
 int store_key_get(store *s, const char *id, store_key *out);

@@ -32,7 +32,8 @@
 typedef struct id_set {
     uint64_t *slots; /* 0 = empty */
     size_t cap, count;
-    int loaded;
+    int loaded;    /* holds every stored id */
+    int64_t upto;  /* when not loaded but slots is set: holds the ids of the events with seq <= upto (a saved state) */
 } id_set;
 
 /* The ids of one project's entities of one kind: id -> number (map) and number -> id (names). */
@@ -214,6 +215,47 @@ static int id_set_load(sqlite_store *s) {
     if (step != SQLITE_DONE) return fail(s, "load ids");
     s->ids.loaded = 1;
     return STORE_OK;
+}
+
+/* The id set saved beside an index snapshot: a header, then the slots as they are in memory. */
+#define ID_STATE_MAGIC 0x31534449504f4cULL /* "LOPIDS1" */
+
+typedef struct id_state_header {
+    uint64_t magic;
+    int64_t upto; /* 0 with magic 0: no state */
+    uint64_t cap, count;
+} id_state_header;
+
+static int sq_state_save(store *base, FILE *f) {
+    sqlite_store *s = (sqlite_store *)base;
+    pthread_mutex_lock(&s->lock);
+    id_state_header h = {0};
+    if (s->ids.loaded && s->ids.cap) h = (id_state_header){ID_STATE_MAGIC, max_seq(s), s->ids.cap, s->ids.count};
+    int ok = fwrite(&h, sizeof h, 1, f) == 1 && (!h.magic || fwrite(s->ids.slots, sizeof *s->ids.slots, h.cap, f) == h.cap);
+    pthread_mutex_unlock(&s->lock);
+    return ok ? STORE_OK : STORE_EIO;
+}
+
+static int sq_state_load(store *base, FILE *f, int64_t upto_seq) {
+    sqlite_store *s = (sqlite_store *)base;
+    id_state_header h;
+    if (fread(&h, sizeof h, 1, f) != 1) return STORE_EINVAL;
+    if (!h.magic) return STORE_OK; /* nothing saved: the id set loads on the first append */
+    if (h.magic != ID_STATE_MAGIC || h.upto != upto_seq || h.cap < h.count || h.cap > ((size_t)1 << 36) ||
+        h.count * 4 > h.cap * 3)
+        return STORE_EINVAL;
+    pthread_mutex_lock(&s->lock);
+    id_set_free(&s->ids);
+    uint64_t *slots = xcalloc_table(h.cap * sizeof *slots);
+    int rc = STORE_OK;
+    if (fread(slots, sizeof *slots, h.cap, f) != h.cap) {
+        xfree_table(slots, h.cap * sizeof *slots);
+        rc = STORE_EINVAL;
+    } else {
+        s->ids = (id_set){.slots = slots, .cap = h.cap, .count = h.count, .loaded = 0, .upto = upto_seq};
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
 }
 
 /* ---- entity numbers ---- */
@@ -478,11 +520,13 @@ static int sq_events_scan(store *base, int64_t after_seq, store_event_fn fn, voi
         rc = fail(s, "events_scan");
     } else {
         sqlite3_bind_int64(st, 1, after_seq);
-        int fill_ids = after_seq == 0 && !s->ids.loaded; /* a full scan loads the id set for free */
+        /* A scan from the start loads the id set for free; so does a scan of the tail after a restored state. */
+        int partial = !s->ids.loaded && s->ids.slots && s->ids.upto == after_seq;
+        int fill_ids = !s->ids.loaded && (after_seq == 0 || partial);
         uint64_t pending[64];
         size_t npending = 0;
         if (fill_ids) {
-            id_set_free(&s->ids);
+            if (!partial) id_set_free(&s->ids);
             id_set_reserve(&s->ids, (size_t)max_seq(s));
         }
         int step;
@@ -646,6 +690,8 @@ static const store_backend sqlite_backend = {
     .project_list = sq_project_list,
     .events_append = sq_events_append,
     .events_scan = sq_events_scan,
+    .state_save = sq_state_save,
+    .state_load = sq_state_load,
     .key_insert = sq_key_insert,
     .key_get = sq_key_get,
     .key_list = sq_key_list,

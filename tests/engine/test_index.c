@@ -21,6 +21,8 @@
 
 #include "engine/event.h"
 #include "engine/index.h"
+#include "engine/snapshot.h"
+#include "store/store.h"
 #include "util/log.h"
 #include "util/time.h"
 
@@ -71,6 +73,17 @@ static void forget_numbers(const engine *e) {
     for (size_t i = 0; i < nregistry; i++)
         if (registry[i].e != e) registry[kept++] = registry[i];
     nregistry = kept;
+}
+
+/* Give engine `to` the numbers `from` has (as one store numbers entities for every engine that reads it). */
+static void share_numbers(const engine *from, const engine *to) {
+    forget_numbers(to);
+    for (size_t i = 0, n = nregistry; i < n; i++)
+        if (registry[i].e == from) {
+            assert_true(nregistry < sizeof registry / sizeof *registry);
+            registry[nregistry] = registry[i];
+            registry[nregistry++].e = to;
+        }
 }
 
 /* Apply the event `json` (written without a timestamp) at ts_ms, the way the store hands events to the index: a
@@ -1132,6 +1145,269 @@ static void created_at_the_epoch_does_not_depend_on_order(void **state) {
     assert_int_equal(created_a, created_b);
 }
 
+/* ---- snapshot ---- */
+
+#define ASSERT_SAME_ARRAY(x, nx, y, ny)                                                                              \
+    do {                                                                                                             \
+        assert_int_equal((nx), (ny));                                                                                \
+        if (nx) assert_memory_equal((x), (y), (size_t)(nx) * sizeof *(x));                                           \
+    } while (0)
+
+static void assert_same_bitmap(const roaring_bitmap_t *a, const roaring_bitmap_t *b) {
+    if (!a || !b) {
+        assert_true((!a || roaring_bitmap_is_empty(a)) && (!b || roaring_bitmap_is_empty(b)));
+        return;
+    }
+    assert_true(roaring_bitmap_equals(a, b));
+}
+
+static void assert_same_series(const bitmap_series *a, const bitmap_series *b) {
+    assert_int_equal(a->count, b->count);
+    for (int32_t i = 0; i < a->count; i++) assert_same_bitmap(a->items[i], b->items[i]);
+}
+
+static void assert_same_history(const history *a, const history *b) {
+    assert_int_equal(a->count, b->count);
+    for (uint32_t i = 0; i < a->count; i++) {
+        assert_int_equal(a->items[i].v.ts_ms, b->items[i].v.ts_ms);
+        assert_int_equal(a->items[i].v.tiebreak, b->items[i].v.tiebreak);
+        assert_int_equal(a->items[i].kind, b->items[i].kind);
+        assert_int_equal(a->items[i].arg, b->items[i].arg);
+    }
+}
+
+static void assert_same_strings(const string_table *a, const string_table *b) {
+    assert_int_equal(a->count, b->count);
+    for (uint32_t i = 0; i < a->count; i++) assert_string_equal(a->items[i], b->items[i]);
+}
+
+/* Record for record, index for index: what a loaded snapshot must give back. */
+static void assert_identical_project(const project_index *a, const project_index *b) {
+    assert_int_equal(a->project_id, b->project_id);
+    assert_int_equal(a->nusers, b->nusers);
+    for (uint32_t i = 0; i < a->nusers; i++) {
+        const user_rec *x = &a->users[i], *y = &b->users[i];
+        assert_string_equal(x->id, y->id);
+        uint32_t found;
+        assert_int_equal(engine_user_find(b, x->id, &found), 0);
+        assert_int_equal(found, i);
+        assert_optional_string_equal(x->email.value, y->email.value);
+        assert_int_equal(x->email.v.tiebreak, y->email.v.tiebreak);
+        assert_optional_string_equal(x->signup_query_parameters.value, y->signup_query_parameters.value);
+        assert_same_history(&x->status, &y->status);
+        assert_same_history(&x->teams, &y->teams);
+        ASSERT_SAME_ARRAY(x->memberships, x->nmemberships, y->memberships, y->nmemberships);
+        ASSERT_SAME_ARRAY(x->usage, x->nusage, y->usage, y->nusage);
+        assert_int_equal(x->team, y->team);
+        assert_int_equal(x->deactivated_ms, y->deactivated_ms);
+        const user_hot *hx = &a->hot[i], *hy = &b->hot[i];
+        assert_int_equal(hx->first_seen_ms, hy->first_seen_ms);
+        assert_int_equal(hx->first_active_ms, hy->first_active_ms);
+        assert_int_equal(hx->last_active_ms, hy->last_active_ms);
+        assert_int_equal(hx->flags, hy->flags);
+        ASSERT_SAME_ARRAY(hx->days.items, hx->days.count, hy->days.items, hy->days.count);
+    }
+    assert_int_equal(a->norgs, b->norgs);
+    for (uint32_t i = 0; i < a->norgs; i++) {
+        const org_rec *x = &a->orgs[i], *y = &b->orgs[i];
+        assert_string_equal(x->id, y->id);
+        assert_optional_string_equal(x->settings.value, y->settings.value);
+        assert_same_history(&x->status, &y->status);
+        ASSERT_SAME_ARRAY(x->memberships, x->nmemberships, y->memberships, y->nmemberships);
+        ASSERT_SAME_ARRAY(x->teams, x->nteams, y->teams, y->nteams);
+        ASSERT_SAME_ARRAY(x->days.items, x->days.count, y->days.items, y->days.count);
+    }
+    assert_int_equal(a->nteams, b->nteams);
+    for (uint32_t i = 0; i < a->nteams; i++) {
+        assert_string_equal(a->teams[i].id, b->teams[i].id);
+        assert_int_equal(a->teams[i].org, b->teams[i].org);
+        assert_same_history(&a->teams[i].status, &b->teams[i].status);
+    }
+    assert_int_equal(a->nmemberships, b->nmemberships);
+    for (uint32_t i = 0; i < a->nmemberships; i++) {
+        const membership_rec *x = &a->memberships[i], *y = &b->memberships[i];
+        assert_int_equal(x->org, y->org);
+        assert_int_equal(x->user, y->user);
+        assert_int_equal(x->role, y->role);
+        assert_int_equal(x->start_ms, y->start_ms);
+        assert_int_equal(x->end_ms, y->end_ms);
+        assert_same_history(&x->log, &y->log);
+    }
+    assert_int_equal(a->ninvites, b->ninvites);
+    for (uint32_t i = 0; i < a->ninvites; i++) {
+        assert_optional_string_equal(a->invites[i].email_lower, b->invites[i].email_lower);
+        assert_optional_string_equal(a->invites[i].invite_id, b->invites[i].invite_id);
+        assert_int_equal(a->invites[i].inviter, b->invites[i].inviter);
+    }
+    assert_same_strings(&a->roles, &b->roles);
+    assert_same_strings(&a->features, &b->features);
+    assert_same_strings(&a->metrics, &b->metrics);
+    assert_same_series(&a->day_users, &b->day_users);
+    assert_same_series(&a->day_orgs, &b->day_orgs);
+    assert_same_series(&a->hour_users, &b->hour_users);
+    assert_same_bitmap(a->deleted_users, b->deleted_users);
+    assert_same_bitmap(a->deleted_orgs, b->deleted_orgs);
+    ASSERT_SAME_ARRAY(a->user_of_num, a->nuser_of_num, b->user_of_num, b->nuser_of_num);
+    ASSERT_SAME_ARRAY(a->org_of_num, a->norg_of_num, b->org_of_num, b->norg_of_num);
+    ASSERT_SAME_ARRAY(a->team_of_num, a->nteam_of_num, b->team_of_num, b->nteam_of_num);
+    assert_int_equal(a->events, b->events);
+    assert_int_equal(a->usage_entries, b->usage_entries);
+    assert_memory_equal(a->events_by_type, b->events_by_type, sizeof a->events_by_type);
+}
+
+typedef struct snapshot_fixture {
+    char dir[64];
+    char path[128];
+    store *st;
+} snapshot_fixture;
+
+static void snapshot_fixture_open(snapshot_fixture *f) {
+    strcpy(f->dir, "/tmp/orgpulse-test-snapshot-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->path, sizeof f->path, "%s/%s", f->dir, SNAPSHOT_FILE);
+    char err[256];
+    assert_int_equal(store_open(f->dir, &f->st, err, sizeof err), STORE_OK);
+}
+
+static void snapshot_fixture_close(snapshot_fixture *f) {
+    store_close(f->st);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* The scenario, its usage and an event of a second project, applied in order; saved to the fixture's path. The
+ * events are not in the fixture's (empty) store, so the engine forgets its last event: no store check on load. */
+static engine *saved_scenario(snapshot_fixture *f) {
+    size_t order[SCENARIO_LEN];
+    for (size_t i = 0; i < SCENARIO_LEN; i++) order[i] = i;
+    engine *e = apply_in_order(order);
+    apply(e, "{\"type\":\"usage\",\"user_id\":\"u1\",\"org_id\":\"o1\",\"team_id\":\"t1\",\"feature\":\"chat\","
+             "\"metrics\":{\"interactions\":3,\"lines\":7}}", T(30));
+    apply(e, "{\"type\":\"activity\",\"user_id\":\"u9\",\"org_id\":\"o9\"}", T(200));
+    assert_int_equal(apply_to(e, 2, "{\"type\":\"user.created\",\"user_id\":\"p2u\",\"email\":\"x@y.z\"}", T(3)), 0);
+    memset(&e->last, 0, sizeof e->last);
+    assert_int_equal(engine_snapshot_save(e, f->st, f->path, NULL), 0);
+    return e;
+}
+
+static void snapshot_loads_an_identical_index(void **state) {
+    (void)state;
+    snapshot_fixture f;
+    snapshot_fixture_open(&f);
+    engine *a = saved_scenario(&f), *b = new_engine();
+    int64_t seq = -1;
+    assert_int_equal(engine_snapshot_load(b, f.st, f.path, &seq), 0);
+    assert_int_equal(seq, 0);
+    assert_int_equal(b->nprojects, a->nprojects);
+    for (size_t i = 0; i < a->nprojects; i++) assert_identical_project(a->projects[i], b->projects[i]);
+    assert_same_index(a, b);
+    engine_free(a);
+    engine_free(b);
+    snapshot_fixture_close(&f);
+}
+
+static void events_applied_after_loading_a_snapshot_give_the_same_index_as_without_it(void **state) {
+    (void)state;
+    snapshot_fixture f;
+    snapshot_fixture_open(&f);
+    engine *a = saved_scenario(&f), *b = new_engine();
+    int64_t seq;
+    assert_int_equal(engine_snapshot_load(b, f.st, f.path, &seq), 0);
+    share_numbers(a, b);
+    const char *later[] = {
+        "{\"type\":\"member.removed\",\"user_id\":\"u1\",\"org_id\":\"o1\"}",
+        "{\"type\":\"activity\",\"user_id\":\"u1\",\"org_id\":\"o1\"}",
+        "{\"type\":\"user.created\",\"user_id\":\"u10\",\"email\":\"new@acme.com\"}",
+        "{\"type\":\"usage\",\"user_id\":\"u10\",\"feature\":\"chat\",\"metrics\":{\"lines\":2}}",
+    };
+    for (size_t i = 0; i < sizeof later / sizeof *later; i++) {
+        apply(a, later[i], T(40 + (int)i));
+        apply(b, later[i], T(40 + (int)i));
+    }
+    for (size_t i = 0; i < a->nprojects; i++) assert_identical_project(a->projects[i], b->projects[i]);
+    engine_free(a);
+    engine_free(b);
+    snapshot_fixture_close(&f);
+}
+
+static void missing_snapshot_is_reported_as_none(void **state) {
+    (void)state;
+    snapshot_fixture f;
+    snapshot_fixture_open(&f);
+    engine *e = new_engine();
+    int64_t seq;
+    assert_int_equal(engine_snapshot_load(e, f.st, f.path, &seq), 1);
+    assert_int_equal(e->nprojects, 0);
+    engine_free(e);
+    snapshot_fixture_close(&f);
+}
+
+static long file_size(const char *path) {
+    FILE *in = fopen(path, "rb");
+    assert_non_null(in);
+    fseek(in, 0, SEEK_END);
+    long n = ftell(in);
+    fclose(in);
+    return n;
+}
+
+/* Rewrite the snapshot as its first `keep` bytes, with the byte at `flip` (when >= 0) inverted. */
+static void rewrite_snapshot(const char *from, const char *to, long keep, long flip) {
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    for (long i = 0; i < keep; i++) {
+        int c = fgetc(in);
+        assert_true(c != EOF);
+        fputc(i == flip ? c ^ 0xff : c, out);
+    }
+    fclose(in);
+    fclose(out);
+}
+
+static void truncated_snapshot_is_refused_and_leaves_the_engine_empty(void **state) {
+    (void)state;
+    snapshot_fixture f;
+    snapshot_fixture_open(&f);
+    engine *a = saved_scenario(&f);
+    long size = file_size(f.path);
+    char cut[160];
+    snprintf(cut, sizeof cut, "%s.cut", f.path);
+    long step = size / 500 + 1;
+    for (long keep = 0; keep < size; keep += keep < 256 || keep > size - 64 ? 1 : step) {
+        rewrite_snapshot(f.path, cut, keep, -1);
+        engine *b = new_engine();
+        int64_t seq;
+        assert_int_equal(engine_snapshot_load(b, f.st, cut, &seq), -1);
+        assert_int_equal(b->nprojects, 0);
+        engine_free(b);
+    }
+    engine_free(a);
+    snapshot_fixture_close(&f);
+}
+
+static void snapshot_with_a_damaged_header_or_trailer_is_refused(void **state) {
+    (void)state;
+    snapshot_fixture f;
+    snapshot_fixture_open(&f);
+    engine *a = saved_scenario(&f);
+    long size = file_size(f.path);
+    char bad[160];
+    snprintf(bad, sizeof bad, "%s.bad", f.path);
+    const long flips[] = {0, 7, 8, 20, 40, 60, size - 16, size - 9, size - 8, size - 1};
+    for (size_t i = 0; i < sizeof flips / sizeof *flips; i++) {
+        rewrite_snapshot(f.path, bad, size, flips[i]);
+        engine *b = new_engine();
+        int64_t seq;
+        assert_int_equal(engine_snapshot_load(b, f.st, bad, &seq), -1);
+        assert_int_equal(b->nprojects, 0);
+        engine_free(b);
+    }
+    engine_free(a);
+    snapshot_fixture_close(&f);
+}
+
 int main(void) {
     log_set_quiet(1);
     const struct CMUnitTest tests[] = {
@@ -1188,6 +1464,11 @@ int main(void) {
         cmocka_unit_test(many_usage_counters_survive_table_growth),
         cmocka_unit_test(first_active_at_the_epoch_does_not_depend_on_order),
         cmocka_unit_test(created_at_the_epoch_does_not_depend_on_order),
+        cmocka_unit_test(snapshot_loads_an_identical_index),
+        cmocka_unit_test(events_applied_after_loading_a_snapshot_give_the_same_index_as_without_it),
+        cmocka_unit_test(missing_snapshot_is_reported_as_none),
+        cmocka_unit_test(truncated_snapshot_is_refused_and_leaves_the_engine_empty),
+        cmocka_unit_test(snapshot_with_a_damaged_header_or_trailer_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
