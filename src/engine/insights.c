@@ -286,14 +286,15 @@ static roaring_bitmap_t *users_active_in(const project_index *p, int64_t a, int6
     return out;
 }
 
-typedef struct count_ctx {
-    uint16_t *counts;
-} count_ctx;
-
-static bool count_user(uint32_t u, void *vctx) {
-    count_ctx *c = vctx;
-    c->counts[u]++;
-    return true;
+/* counts[u]++ for every user u of the bitmap: read in blocks through an iterator, so the loop that counts is a
+ * tight one over an array (a callback per user cost twice as much). */
+static void count_users(const roaring_bitmap_t *b, uint16_t *counts) {
+    uint32_t block[4096];
+    roaring_uint32_iterator_t it;
+    roaring_init_iterator(b, &it);
+    uint32_t n;
+    while ((n = roaring_read_uint32_iterator(&it, block, 4096)) > 0)
+        for (uint32_t i = 0; i < n; i++) counts[block[i]]++;
 }
 
 static void user_rows(const project_index *p, report_kind kind, int64_t n_ms, int64_t now, row_list *out) {
@@ -319,19 +320,18 @@ static void user_rows(const project_index *p, report_kind kind, int64_t n_ms, in
         memset(counts, 0, (p->nusers + 1) * sizeof *counts);
         int64_t a = now - n_ms, b = now;
         int32_t d0 = time_day_of(a), d1 = time_day_of(b - 1);
-        count_ctx ctx = {counts};
         for (int32_t d = d0; d <= d1; d++) {
             const roaring_bitmap_t *day = d >= 0 && d < p->day_users.count ? p->day_users.items[d] : NULL;
             if (!day) continue;
             if ((int64_t)d * DAY_MS >= a && (int64_t)(d + 1) * DAY_MS <= b) {
-                roaring_iterate(day, count_user, &ctx);
+                count_users(day, counts);
                 continue;
             }
             /* a day the window only partly covers counts if the user was active in that part of it */
             int64_t part_a = a > (int64_t)d * DAY_MS ? a : (int64_t)d * DAY_MS;
             int64_t part_b = b < (int64_t)(d + 1) * DAY_MS ? b : (int64_t)(d + 1) * DAY_MS;
             roaring_bitmap_t *part = users_active_in_day_part(p, d, part_a, part_b);
-            roaring_iterate(part, count_user, &ctx);
+            count_users(part, counts);
             roaring_bitmap_free(part);
         }
         for (uint32_t u = 0; u < p->nusers; u++)
