@@ -153,7 +153,7 @@ static int report_handler(http_request *req, int org) {
     size_t from;
     if (__builtin_mul_overflow((size_t)page_number, (size_t)page_size, &from)) from = SIZE_MAX;
     for (size_t i = from; i < r->count && i - from < (size_t)page_size; i++)
-        json_array_append_new(rows, org ? org_row_json(p, r, &r->rows[i]) : user_row_json(p, r, &r->rows[i]));
+        json_array_append_new(rows, org ? org_row_json(p, r, report_row_at(r, i)) : user_row_json(p, r, report_row_at(r, i)));
     pthread_rwlock_unlock(&p->lock);
     json_t *body = json_object();
     json_object_set_new(body, org ? "org_reports" : "user_reports", rows);

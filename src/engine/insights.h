@@ -67,10 +67,15 @@ typedef struct report {
     int64_t project_id;
     char report_id[37];
     int64_t report_time_ms;
-    report_row *rows;
+    report_row *rows;  /* in the order they were found */
+    uint32_t *order;   /* the report's order: order[k] is the index in rows of the k-th row */
     size_t count;
+    size_t rows_bytes; /* the size of the rows allocation (reused for the next report of its kind) */
     int refs;
 } report;
+
+/* The k-th row of the report, in its order. */
+static inline const report_row *report_row_at(const report *r, size_t k) { return &r->rows[r->order[k]]; }
 
 /* The names on the wire and the intervals each report takes. */
 const char *report_kind_name(report_kind k);

@@ -306,6 +306,32 @@ def test_champion_orders_by_active_days_then_last_active_at_desc_then_user_id(pr
                                                   secs(T - 4 * DAY), secs(T - 4 * DAY)]
 
 
+def test_champion_counts_days_right_for_thousands_of_users_active_on_the_same_days(proj):
+    # 6,000 users: a day's users fill one block of the day bitmap densely (bitset containers), next to sparse days
+    T = proj.now_ms()
+    n = 6000
+    ev = [user(k, T - 100 * DAY) for k in range(1, n + 1)]
+    for k in range(1, n + 1):
+        days = 1 + k % 4  # 1-4 days; the 1-day users active only on a sparse day
+        ev += [act(k, T - (20 + d) * DAY + (k % 7) * HOUR) for d in range(days)]
+    ev += [act(k, T - 29 * DAY) for k in range(1, n + 1, 500)]  # a sparse day: 12 users
+    for i in range(0, len(ev), 5000):
+        proj.post(ev[i:i + 5000])
+    body, rows = proj.user_report("champion", page_size="1000", page_number="0")
+    assert body["total_count"] == n
+    want = {U(k): 1 + k % 4 + (1 if (k - 1) % 500 == 0 else 0) for k in range(1, n + 1)}
+    got = {}
+    page = 0
+    while True:
+        for r in rows:
+            got[r["user_id"]] = r["extra_properties"]["num_active_days"]
+        if not body["has_more_results"]:
+            break
+        page += 1
+        body, rows = proj.user_report("champion", page_size="1000", page_number=str(page))
+    assert got == want
+
+
 def test_champion_60_and_90_day_intervals_widen_the_window(proj):
     T = proj.now_ms()
     proj.post([user(1, T - 150 * DAY), user(2, T - 150 * DAY), user(3, T - 150 * DAY),

@@ -1,5 +1,7 @@
 """SQLite's side: load CSV into DB (executemany in one transaction, then CREATE INDEX events(type, ts) and ANALYZE)
-unless DB exists, then run every question 1 + REPEAT times with Python's sqlite3 module. Writes JSON like orgpulse.py.
+unless DB exists, then run every question 1 + REPEAT times with Python's sqlite3 module (REPEAT 0: one run, which is
+then its time). Writes JSON like orgpulse.py, after every question; questions already in OUT are not asked again
+(SQLite takes minutes per question at 1M users: an interrupted run resumes).
     sqlite_run.py CSV DB QUERIES.json REPEAT OUT.json"""
 import csv
 import json
@@ -10,7 +12,7 @@ import time
 
 CSV, DB, QFILE, REPEAT, OUT = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
 SCHEMA = "CREATE TABLE events (type TEXT NOT NULL, ts INTEGER NOT NULL, user_id TEXT, org_id TEXT, inviter_user_id TEXT)"
-out = {}
+out = json.load(open(OUT)) if os.path.exists(OUT) else {}
 meta = DB + ".load.json"
 if not os.path.exists(DB):
     t0 = time.time()
@@ -37,12 +39,16 @@ db.execute("PRAGMA cache_size=-2000000")  # 2 GB page cache: warm runs read memo
 db.execute("PRAGMA mmap_size=8000000000")
 db.execute("PRAGMA temp_store=MEMORY")
 for q in json.load(open(QFILE)):
+    if q["label"] in out:
+        continue
     ms = []
     for i in range(REPEAT + 1):
         t0 = time.perf_counter()
         rows = db.execute(q["sql"]).fetchall()
         ms.append((time.perf_counter() - t0) * 1000)
     check = (rows[0][-1] if rows else 0) if q["kind"] == "report" else sum(r[-1] for r in rows)
-    out[q["label"]] = {"cold": ms[0], "ms": ms[1:], "check": check}
-    print(f"sqlite {q['label']}: {sorted(ms[1:])[len(ms[1:]) // 2]:.1f} ms check {check}", file=sys.stderr)
-json.dump(out, open(OUT, "w"), indent=1)
+    warm = ms[1:] or ms
+    out[q["label"]] = {"cold": ms[0], "ms": warm, "check": check}
+    print(f"sqlite {q['label']}: {sorted(warm)[len(warm) // 2]:.1f} ms check {check}", file=sys.stderr)
+    json.dump(out, open(OUT + ".tmp", "w"), indent=1)
+    os.replace(OUT + ".tmp", OUT)
