@@ -317,6 +317,10 @@ static int64_t day_last(const active_day *a) { return (int64_t)a->day * TIME_MS_
 int day_list_any_in(const day_list *d, int64_t a, int64_t b) {
     CLAMP_WINDOW(a, b);
     if (a >= b || !d->count) return 0;
+    /* the common cases decided by the last day alone (reports ask mostly about recent windows) */
+    const active_day *last = &d->items[d->count - 1];
+    if (day_last(last) < a) return 0;
+    if (active_day_has_time_in(last, a, b)) return 1;
     uint32_t i = day_list_lower_bound(d, time_day_of(a));
     int32_t last_day = time_day_of(b - 1);
     for (; i < d->count && d->items[i].day <= last_day; i++)
@@ -336,6 +340,8 @@ uint32_t day_list_days_in(const day_list *d, int64_t a, int64_t b) {
 int64_t day_list_latest_in(const day_list *d, int64_t a, int64_t b) {
     CLAMP_WINDOW(a, b);
     if (a >= b || !d->count) return INT64_MIN;
+    const active_day *last = &d->items[d->count - 1];
+    if (day_last(last) < b) return day_last(last) >= a ? day_last(last) : INT64_MIN; /* b is past all activity */
     uint32_t i = day_list_lower_bound(d, time_day_of(b - 1) + 1);
     while (i > 0) {
         const active_day *x = &d->items[--i];

@@ -506,8 +506,14 @@ static void org_rows(const project_index *p, report_kind kind, int64_t n_ms, int
     for (uint32_t i = 0; i < p->norgs; i++) acc[i].latest = INT64_MIN;
     windows w = {now - n_ms, now, now - 2 * n_ms, now - n_ms, NULL};
     int changes = kind == REPORT_ORG_GROWTH || kind == REPORT_ORG_ATTRITION;
-    /* one sequential pass over the memberships */
+    /* one sequential pass over the memberships; their users are a random walk over the hot records and their day
+     * lists, loaded a few memberships ahead (16 for the record, 8 for the end of its day list) */
     for (uint32_t i = 0; i < p->nmemberships; i++) {
+        if (i + 16 < p->nmemberships) __builtin_prefetch(&p->hot[p->memberships[i + 16].user]);
+        if (!changes && i + 8 < p->nmemberships) {
+            const day_list *ahead = &p->hot[p->memberships[i + 8].user].days;
+            if (ahead->count) __builtin_prefetch(&ahead->items[ahead->count - 1]);
+        }
         const membership_rec *m = &p->memberships[i];
         const user_hot *h = &p->hot[m->user];
         if (h->flags & HOT_DELETED) continue;

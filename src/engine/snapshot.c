@@ -3,8 +3,8 @@
  * One function per record kind walks the record's heap parts, and the same walk serves both directions (snap_io's
  * `reading`), so what is written and what is read cannot drift apart. Arrays of records are copied as they are in
  * memory (their scalar fields), then each record's pointers are replaced by what the walk reads. A snapshot is only
- * read by the build that wrote it: the header holds the build's compile time (snapshot.c is recompiled whenever
- * index.h changes) and the record sizes. Reading never trusts a count: every length is checked against the bytes
+ * read by a binary built from the same sources of the index and the snapshot: the header holds SNAPSHOT_LAYOUT, a
+ * digest of those sources made by the build (cmake/snapshot_layout.cmake), and the record sizes. Reading never trusts a count: every length is checked against the bytes
  * left in the file, and every index stored in a record against the table it points into, before the index is used. */
 #include "engine/snapshot.h"
 
@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "snapshot_layout.h" /* generated: SNAPSHOT_LAYOUT */
 #include "util/buf.h"
 #include "util/log.h"
 
@@ -25,7 +26,7 @@
 
 typedef struct snapshot_header {
     char magic[8];
-    char build[32]; /* __DATE__ " " __TIME__ of this file's compilation */
+    char build[32]; /* SNAPSHOT_LAYOUT of the binary that wrote it */
     uint32_t sizes[10];
     store_event last; /* the last event covered (columns only) */
     uint64_t nprojects;
@@ -39,7 +40,7 @@ typedef struct snapshot_trailer {
 static void header_fill(snapshot_header *h) {
     memset(h, 0, sizeof *h);
     memcpy(h->magic, SNAPSHOT_MAGIC, 8);
-    snprintf(h->build, sizeof h->build, "%s %s", __DATE__, __TIME__);
+    snprintf(h->build, sizeof h->build, "%s", SNAPSHOT_LAYOUT);
     const uint32_t sizes[10] = {sizeof(user_rec), sizeof(user_hot), sizeof(org_rec),      sizeof(team_rec),
                                 sizeof(membership_rec), sizeof(invite_rec), sizeof(usage_entry), sizeof(history_entry),
                                 sizeof(active_day), sizeof(store_event)};
@@ -369,7 +370,7 @@ static int snapshot_read(engine *e, store *s, FILE *f, uint64_t size, int64_t *o
     IO(&io, h);
     if (io.failed || memcmp(h.magic, want.magic, 8) != 0) return -1;
     if (memcmp(h.build, want.build, sizeof h.build) != 0 || memcmp(h.sizes, want.sizes, sizeof h.sizes) != 0) {
-        log_info("snapshot: written by another build (%.31s); rebuilding from the log", h.build);
+        log_info("snapshot: written by a build with another index layout (%.31s); rebuilding from the log", h.build);
         return -1;
     }
     if (!io_fits(&io, h.nprojects, 8)) return -1;
