@@ -1366,6 +1366,15 @@ static void rewrite_snapshot(const char *from, const char *to, long keep, long f
     fclose(out);
 }
 
+/* Loading `path` fails and leaves the engine without projects. */
+static void assert_snapshot_refused(snapshot_fixture *f, const char *path) {
+    engine *b = new_engine();
+    int64_t seq;
+    assert_int_equal(engine_snapshot_load(b, f->st, path, &seq), -1);
+    assert_int_equal(b->nprojects, 0);
+    engine_free(b);
+}
+
 static void truncated_snapshot_is_refused_and_leaves_the_engine_empty(void **state) {
     (void)state;
     snapshot_fixture f;
@@ -1377,11 +1386,7 @@ static void truncated_snapshot_is_refused_and_leaves_the_engine_empty(void **sta
     long step = size / 500 + 1;
     for (long keep = 0; keep < size; keep += keep < 256 || keep > size - 64 ? 1 : step) {
         rewrite_snapshot(f.path, cut, keep, -1);
-        engine *b = new_engine();
-        int64_t seq;
-        assert_int_equal(engine_snapshot_load(b, f.st, cut, &seq), -1);
-        assert_int_equal(b->nprojects, 0);
-        engine_free(b);
+        assert_snapshot_refused(&f, cut);
     }
     engine_free(a);
     snapshot_fixture_close(&f);
@@ -1398,11 +1403,7 @@ static void snapshot_with_a_damaged_header_or_trailer_is_refused(void **state) {
     const long flips[] = {0, 7, 8, 20, 40, 60, size - 16, size - 9, size - 8, size - 1};
     for (size_t i = 0; i < sizeof flips / sizeof *flips; i++) {
         rewrite_snapshot(f.path, bad, size, flips[i]);
-        engine *b = new_engine();
-        int64_t seq;
-        assert_int_equal(engine_snapshot_load(b, f.st, bad, &seq), -1);
-        assert_int_equal(b->nprojects, 0);
-        engine_free(b);
+        assert_snapshot_refused(&f, bad);
     }
     engine_free(a);
     snapshot_fixture_close(&f);
