@@ -11,6 +11,12 @@ json_t *render_time_ms(int64_t ms) {
     return json_string(t);
 }
 
+json_t *render_time_trimmed(int64_t ms, int digits) {
+    char t[TIME_FORMAT_MAX];
+    time_format_rfc3339_trim(ms, digits, t);
+    return json_string(t);
+}
+
 json_t *render_string_or_null(const char *s) { return s ? json_string(s) : json_null(); }
 
 json_t *render_json_text(const char *text, json_t *fallback) {

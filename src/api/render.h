@@ -9,6 +9,8 @@
 json_t *render_time_ms(int64_t ms);
 /* RFC 3339 with milliseconds when `has`, else null. */
 json_t *render_time_or_null(int has, int64_t ms);
+/* RFC 3339 in UTC with at most `digits` fraction digits, trailing zeros dropped (time_format_rfc3339_trim). */
+json_t *render_time_trimmed(int64_t ms, int digits);
 /* A string, or null. */
 json_t *render_string_or_null(const char *s);
 /* Parse a stored JSON text (an lww register's value), or return `fallback` (stolen) when unset. */
