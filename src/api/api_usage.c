@@ -217,8 +217,8 @@ static json_t *metric_value(double v) {
     return json_real(v);
 }
 
-/* a / b rounded to 3 decimals, 0 when b is 0. */
-static json_t *ratio(double a, double b) { return json_real(b > 0 ? floor(a / b * 1000.0 + 0.5) / 1000.0 : 0.0); }
+/* a / b (rendered rounded to 3 decimals), 0 when b is 0. */
+static double ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
 
 static int32_t lookup_id(const string_table *t, const char *name) {
     uint32_t id;
@@ -259,56 +259,105 @@ static int is_known_metric(const tabnine_feature *f, const char *metric) {
     return 0;
 }
 
-static json_t *tabnine_bucket(const project_index *p, const usage_series *s, const usage_bucket *b,
-                              const int32_t *feature_ids, const int *shown) {
-    json_t *o = json_object();
-    json_object_set_new(o, "from", usage_time(b->from_ms));
-    json_object_set_new(o, "to", usage_time(b->to_ms));
-    json_object_set_new(o, "activeUsers", json_integer((json_int_t)b->active_users));
-    int32_t cc = feature_ids[0], chat = feature_ids[1];
-    double cc_chars = bucket_sum(b, cc, lookup_id(&p->metrics, "charsCompleted"));
-    double cc_keys = bucket_sum(b, cc, lookup_id(&p->metrics, "keystrokes"));
-    double chat_chars = bucket_sum(b, chat, lookup_id(&p->metrics, "charsCompleted"));
-    json_object_set_new(o, "productivityFactor", ratio(cc_chars + chat_chars, cc_chars + chat_chars + cc_keys));
+/* What the buckets of one answer render: each Tabnine feature's id, whether it is shown, the ids of its known
+ * metrics, and the other metrics of it that the answer holds. */
+typedef struct tabnine_layout {
+    int32_t feature[NTABNINE];
+    int shown[NTABNINE];
+    int32_t known[NTABNINE][6];
+    uint16_t *extra[NTABNINE]; /* metric ids */
+    uint32_t nextra[NTABNINE];
+    int32_t chars, keys, useful, interactions;
+} tabnine_layout;
+
+static void layout_make(const project_index *p, const usage_series *s, tabnine_layout *l) {
+    memset(l, 0, sizeof *l);
     for (size_t f = 0; f < NTABNINE; f++) {
-        if (!shown[f]) continue;
         const tabnine_feature *tf = &tabnine_features[f];
-        json_t *x = json_object();
-        json_object_set_new(x, "activeUsers", json_integer((json_int_t)bucket_feature_users(b, feature_ids[f])));
-        for (int m = 0; tf->metrics[m]; m++)
-            json_object_set_new(x, tf->metrics[m], metric_value(bucket_sum(b, feature_ids[f], lookup_id(&p->metrics, tf->metrics[m]))));
-        /* other metrics of the feature that the answer holds */
+        l->feature[f] = lookup_id(&p->features, tf->name);
+        l->shown[f] = tf->always;
+        for (int m = 0; tf->metrics[m]; m++) l->known[f][m] = lookup_id(&p->metrics, tf->metrics[m]);
         for (size_t k = 0; k < s->count; k++) {
-            const usage_bucket *any = &s->buckets[k];
-            for (uint32_t i = 0; i < any->nsums; i++) {
-                if (any->sums[i].feature != feature_ids[f]) continue;
-                const char *name = p->metrics.items[any->sums[i].metric];
-                if (is_known_metric(tf, name) || json_object_get(x, name)) continue;
-                json_object_set_new(x, name, metric_value(bucket_sum(b, feature_ids[f], any->sums[i].metric)));
+            const usage_bucket *b = &s->buckets[k];
+            if (bucket_feature_users(b, l->feature[f]) > 0) l->shown[f] = 1;
+            for (uint32_t i = 0; i < b->nsums; i++) {
+                if (b->sums[i].feature != l->feature[f] || is_known_metric(tf, p->metrics.items[b->sums[i].metric]))
+                    continue;
+                uint32_t j = 0;
+                while (j < l->nextra[f] && l->extra[f][j] != b->sums[i].metric) j++;
+                if (j < l->nextra[f]) continue;
+                l->extra[f] = xrealloc(l->extra[f], (l->nextra[f] + 1) * sizeof *l->extra[f]);
+                l->extra[f][l->nextra[f]++] = b->sums[i].metric;
             }
         }
-        if (f == 0) json_object_set_new(x, "automationFactor", ratio(cc_chars, cc_chars + cc_keys));
-        if (f == 1)
-            json_object_set_new(x, "chatConsumptionRate",
-                                ratio(bucket_sum(b, chat, lookup_id(&p->metrics, "usefulChatInteractions")),
-                                      bucket_sum(b, chat, lookup_id(&p->metrics, "interactions"))));
-        json_object_set_new(o, tf->name, x);
     }
-    return o;
+    l->chars = lookup_id(&p->metrics, "charsCompleted");
+    l->keys = lookup_id(&p->metrics, "keystrokes");
+    l->useful = lookup_id(&p->metrics, "usefulChatInteractions");
+    l->interactions = lookup_id(&p->metrics, "interactions");
 }
 
-/* {granularity, data: buckets} in Tabnine's shape. */
-static json_t *tabnine_usage(const project_index *p, const usage_series *s, const char *granularity_name) {
-    int32_t ids[NTABNINE];
-    int shown[NTABNINE];
+static void layout_free(tabnine_layout *l) {
+    for (size_t f = 0; f < NTABNINE; f++) free(l->extra[f]);
+}
+
+/* One bucket, as JSON text (buckets are many: a year of days is 365 of them). */
+static void tabnine_bucket(buf *o, const project_index *p, const usage_bucket *b, const tabnine_layout *l) {
+    buf_append_char(o, '{');
+    render_text_key(o, "from"), render_text_time(o, b->from_ms, 3), buf_append_char(o, ',');
+    render_text_key(o, "to"), render_text_time(o, b->to_ms, 3), buf_append_char(o, ',');
+    render_text_key(o, "activeUsers"), render_text_int(o, (int64_t)b->active_users), buf_append_char(o, ',');
+    int32_t cc = l->feature[0], chat = l->feature[1];
+    double cc_chars = bucket_sum(b, cc, l->chars), cc_keys = bucket_sum(b, cc, l->keys);
+    double chat_chars = bucket_sum(b, chat, l->chars);
+    render_text_key(o, "productivityFactor");
+    render_text_decimal3(o, ratio(cc_chars + chat_chars, cc_chars + chat_chars + cc_keys));
     for (size_t f = 0; f < NTABNINE; f++) {
-        ids[f] = lookup_id(&p->features, tabnine_features[f].name);
-        shown[f] = tabnine_features[f].always;
-        for (size_t k = 0; k < s->count && !shown[f]; k++) shown[f] = bucket_feature_users(&s->buckets[k], ids[f]) > 0;
+        if (!l->shown[f]) continue;
+        const tabnine_feature *tf = &tabnine_features[f];
+        buf_append_char(o, ',');
+        render_text_key(o, tf->name);
+        buf_append_char(o, '{');
+        render_text_key(o, "activeUsers"), render_text_int(o, (int64_t)bucket_feature_users(b, l->feature[f]));
+        for (int m = 0; tf->metrics[m]; m++) {
+            buf_append_char(o, ',');
+            render_text_key(o, tf->metrics[m]);
+            render_text_number(o, bucket_sum(b, l->feature[f], l->known[f][m]));
+        }
+        for (uint32_t i = 0; i < l->nextra[f]; i++) {
+            buf_append_char(o, ',');
+            render_text_key(o, p->metrics.items[l->extra[f][i]]);
+            render_text_number(o, bucket_sum(b, l->feature[f], l->extra[f][i]));
+        }
+        if (f == 0) {
+            buf_append_char(o, ',');
+            render_text_key(o, "automationFactor"), render_text_decimal3(o, ratio(cc_chars, cc_chars + cc_keys));
+        }
+        if (f == 1) {
+            buf_append_char(o, ',');
+            render_text_key(o, "chatConsumptionRate");
+            render_text_decimal3(o, ratio(bucket_sum(b, chat, l->useful), bucket_sum(b, chat, l->interactions)));
+        }
+        buf_append_char(o, '}');
     }
-    json_t *data = json_array();
-    for (size_t k = 0; k < s->count; k++) json_array_append_new(data, tabnine_bucket(p, s, &s->buckets[k], ids, shown));
-    return json_pack("{s:s, s:o}", "granularity", granularity_name, "data", data);
+    buf_append_char(o, '}');
+}
+
+/* "usage":{granularity, data: buckets} in Tabnine's shape. */
+static void tabnine_usage(buf *o, const project_index *p, const usage_series *s, const char *granularity_name) {
+    tabnine_layout l;
+    layout_make(p, s, &l);
+    render_text_key(o, "usage");
+    buf_append_char(o, '{');
+    render_text_key(o, "granularity"), render_text_string(o, granularity_name), buf_append_char(o, ',');
+    render_text_key(o, "data");
+    buf_append_char(o, '[');
+    for (size_t k = 0; k < s->count; k++) {
+        if (k) buf_append_char(o, ',');
+        tabnine_bucket(o, p, &s->buckets[k], &l);
+    }
+    buf_append(o, "]}", 2);
+    layout_free(&l);
 }
 
 static json_t *team_ref(const project_index *p, uint32_t team) {
@@ -590,16 +639,21 @@ static int usage_handler(http_request *req, usage_level level) {
                      .feature = USAGE_ANY, .metric = USAGE_ANY};
     usage_series *s;
     engine_usage_series(p, &q, &s);
-    json_t *body = json_object();
-    json_object_set_new(body, "organizationId", json_string(p->orgs[org].id));
-    if (level == LEVEL_TEAM) json_object_set_new(body, "teamId", json_string(p->teams[team].id));
-    if (level == LEVEL_USER) json_object_set_new(body, "userId", json_string(p->users[user].id));
-    json_object_set_new(body, "from", usage_time(w.from_ms));
-    json_object_set_new(body, "to", usage_time(w.to_ms));
-    json_object_set_new(body, "usage", tabnine_usage(p, s, w.granularity_name));
+    buf o;
+    buf_init(&o);
+    buf_append_char(&o, '{');
+    render_text_key(&o, "organizationId"), render_text_string(&o, p->orgs[org].id), buf_append_char(&o, ',');
+    if (level == LEVEL_TEAM) render_text_key(&o, "teamId"), render_text_string(&o, p->teams[team].id), buf_append_char(&o, ',');
+    if (level == LEVEL_USER) render_text_key(&o, "userId"), render_text_string(&o, p->users[user].id), buf_append_char(&o, ',');
+    render_text_key(&o, "from"), render_text_time(&o, w.from_ms, 3), buf_append_char(&o, ',');
+    render_text_key(&o, "to"), render_text_time(&o, w.to_ms, 3), buf_append_char(&o, ',');
+    tabnine_usage(&o, p, s, w.granularity_name);
+    buf_append_char(&o, '}');
     pthread_rwlock_unlock(&p->lock);
     engine_usage_series_free(s);
-    return http_respond_json(req, 200, body);
+    size_t len;
+    char *text = buf_detach(&o, &len);
+    return http_respond(req, 200, "application/json", text, len);
 }
 
 int api_usage_org_usage(http_request *req) { return usage_handler(req, LEVEL_ORG); }

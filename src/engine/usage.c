@@ -131,6 +131,14 @@ static const membership_rec *membership_of(const project_index *p, const user_re
     return NULL;
 }
 
+/* A membership's intervals, in time order. */
+static void intervals_of_membership(const membership_rec *m, intervals *out) {
+    out->count = 0, out->cursor = 0;
+    uint32_t cursor = 0;
+    int64_t s, e;
+    while (engine_membership_next_interval(m, &cursor, &s, &e)) intervals_push(out, s, e);
+}
+
 /* The user's membership intervals in the org, in time order. */
 static void membership_intervals(const project_index *p, const user_rec *u, uint32_t org, intervals *out) {
     out->count = 0, out->cursor = 0;
@@ -749,9 +757,16 @@ size_t engine_usage_org_teams(const project_index *p, uint32_t org, uint32_t **t
 
 /* ---- utilization ---- */
 
-/* The org's invitations grouped per e-mail, each group in version order. */
+/* The org's invitations grouped per e-mail (case-insensitive: the index keeps them lowercased), each group in
+ * version order. Sorted by a hash of the e-mail first, so that sorting compares integers, not strings. */
+typedef struct invite_key {
+    uint64_t hash;
+    const invite_rec *r;
+    int first; /* starts a group (an e-mail) */
+} invite_key;
+
 typedef struct invite_groups {
-    uint32_t *items; /* indexes into p->invites */
+    invite_key *items;
     size_t count;
 } invite_groups;
 
@@ -759,34 +774,54 @@ static int version_before(version a, version b) {
     return a.ts_ms != b.ts_ms ? a.ts_ms < b.ts_ms : a.tiebreak < b.tiebreak;
 }
 
-static int cmp_invite_r(const void *a, const void *b, void *ctx) {
-    const project_index *p = ctx;
-    const invite_rec *x = &p->invites[*(const uint32_t *)a], *y = &p->invites[*(const uint32_t *)b];
-    int c = strcmp(x->email_lower ? x->email_lower : "", y->email_lower ? y->email_lower : "");
-    if (c) return c;
-    return version_before(x->v, y->v) ? -1 : version_before(y->v, x->v) ? 1 : 0;
+static int cmp_invite_hash(const void *a, const void *b) {
+    const invite_key *x = a, *y = b;
+    if (x->hash != y->hash) return x->hash < y->hash ? -1 : 1;
+    return version_before(x->r->v, y->r->v) ? -1 : version_before(y->r->v, x->r->v) ? 1 : 0;
+}
+
+/* The same with the e-mails compared, for the (unlikely) case of two e-mails with one hash. */
+static int cmp_invite_email(const void *a, const void *b) {
+    const invite_key *x = a, *y = b;
+    if (x->hash != y->hash) return x->hash < y->hash ? -1 : 1;
+    int c = strcmp(x->r->email_lower, y->r->email_lower);
+    return c ? c : cmp_invite_hash(a, b);
 }
 
 static void org_invites(const project_index *p, uint32_t org, invite_groups *g) {
-    g->items = xmalloc((p->ninvites + 1) * sizeof *g->items);
+    g->items = NULL;
     g->count = 0;
-    for (uint32_t i = 0; i < p->ninvites; i++)
-        if (p->invites[i].org == org) g->items[g->count++] = i;
-    qsort_r(g->items, g->count, sizeof *g->items, cmp_invite_r, (void *)p);
+    size_t cap = 0;
+    for (uint32_t i = 0; i < p->ninvites; i++) {
+        const invite_rec *r = &p->invites[i];
+        if (r->org != org || !r->email_lower) continue;
+        if (g->count == cap) {
+            cap = cap ? cap * 2 : 64;
+            g->items = xrealloc(g->items, cap * sizeof *g->items);
+        }
+        g->items[g->count++] = (invite_key){strmap_hash(r->email_lower, strlen(r->email_lower)), r, 0};
+    }
+    if (!g->count) return;
+    qsort(g->items, g->count, sizeof *g->items, cmp_invite_hash);
+    int collision = 0;
+    for (size_t i = 1; i < g->count && !collision; i++)
+        collision = g->items[i].hash == g->items[i - 1].hash &&
+                    strcmp(g->items[i].r->email_lower, g->items[i - 1].r->email_lower) != 0;
+    if (collision) qsort(g->items, g->count, sizeof *g->items, cmp_invite_email);
+    for (size_t i = 0; i < g->count; i++)
+        g->items[i].first = i == 0 || g->items[i].hash != g->items[i - 1].hash ||
+                            (collision && strcmp(g->items[i].r->email_lower, g->items[i - 1].r->email_lower) != 0);
 }
 
 /* Invitations pending at `at` (the latest event per e-mail at or before it is an invite.sent); when team is not
  * INDEX_NONE, only those whose latest invite.sent named it. */
-static uint32_t pending_at(const project_index *p, const invite_groups *g, int64_t at, uint32_t team) {
+static uint32_t pending_at(const invite_groups *g, int64_t at, uint32_t team) {
     uint32_t n = 0;
     for (size_t i = 0; i < g->count;) {
-        const char *email = p->invites[g->items[i]].email_lower;
         const invite_rec *latest = NULL;
         size_t j = i;
-        for (; j < g->count && strcmp(p->invites[g->items[j]].email_lower, email) == 0; j++) {
-            const invite_rec *r = &p->invites[g->items[j]];
-            if (r->v.ts_ms <= at) latest = r;
-        }
+        for (; j < g->count && (j == i || !g->items[j].first); j++)
+            if (g->items[j].r->v.ts_ms <= at) latest = g->items[j].r;
         if (latest && latest->kind == EV_INVITE_SENT && (team == INDEX_NONE || latest->team == team)) n++;
         i = j;
     }
@@ -816,7 +851,7 @@ int engine_usage_org_utilization(const project_index *p, uint32_t org, int32_t f
         const membership_rec *m = &p->memberships[o->memberships[i]];
         const user_rec *u = &p->users[m->user];
         if (u->deleted) continue;
-        membership_intervals(p, u, org, &member);
+        intervals_of_membership(m, &member);
         deactivation_intervals(u, &deact);
         for (k = 0; k < months; k++) {
             /* registered: some moment of [start, at] in a membership and outside every deactivation */
@@ -837,7 +872,7 @@ int engine_usage_org_utilization(const project_index *p, uint32_t org, int32_t f
     free(deact.items);
     invite_groups g;
     org_invites(p, org, &g);
-    for (k = 0; k < months; k++) r[k].pending = pending_at(p, &g, at[k], INDEX_NONE);
+    for (k = 0; k < months; k++) r[k].pending = pending_at(&g, at[k], INDEX_NONE);
     free(g.items);
     free(start);
     free(at);
@@ -859,7 +894,7 @@ void engine_usage_team_utilization(const project_index *p, uint32_t team, int64_
     free(ms);
     invite_groups g;
     org_invites(p, org, &g);
-    out->invited = pending_at(p, &g, now_ms, team);
+    out->invited = pending_at(&g, now_ms, team);
     free(g.items);
 }
 

@@ -51,10 +51,7 @@ int http_respond(http_request *req, int status, const char *content_type, char *
 }
 
 int http_respond_json(http_request *req, int status, json_t *body) {
-    /* Usage-metrics ratios are rounded to 3 decimals: 15 significant digits print them as 0.433, not
-     * 0.43299999999999999 (every other family keeps jansson's exact 17). */
-    size_t flags = JSON_COMPACT | JSON_ENCODE_ANY | (req->family == FAMILY_USAGE ? JSON_REAL_PRECISION(15) : 0);
-    char *text = json_dumps(body, flags);
+    char *text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
     json_decref(body);
     if (!text) return http_error(req, 500, NULL, "internal error");
     return http_respond(req, status, "application/json", text, strlen(text));
