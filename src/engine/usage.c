@@ -25,7 +25,8 @@
 
 #define DAY_MS TIME_MS_PER_DAY
 #define NO_FEATURE UINT16_MAX
-/* A scope with at least this many candidate users keeps its day rollups in the cache. */
+/* A scope with at least this many candidate users keeps its day rollups in the cache. The environment variable
+ * ORGPULSE_USAGE_CACHE_MIN_USERS overrides it (tests set 0 to send every org and team through the cache). */
 #define USAGE_CACHE_MIN_USERS 2000
 /* Above this size the cache forgets every scope but the one being computed. */
 #define USAGE_CACHE_MAX_BYTES ((size_t)512 << 20)
@@ -611,6 +612,11 @@ static void bucketize(const usage_query *q, const usage_day *days, int32_t d0, i
 
 /* ---- series ---- */
 
+static uint64_t cache_min_users(void) {
+    const char *v = getenv("ORGPULSE_USAGE_CACHE_MIN_USERS");
+    return v && *v ? strtoull(v, NULL, 10) : USAGE_CACHE_MIN_USERS;
+}
+
 int engine_usage_series(project_index *p, const usage_query *q, usage_series **out) {
     *out = NULL;
     if (q->from_ms >= q->to_ms) return USAGE_EINVAL;
@@ -618,7 +624,7 @@ int engine_usage_series(project_index *p, const usage_query *q, usage_series **o
     scope s = {q->org, q->team, q->user, INDEX_NONE};
     if (s.team != INDEX_NONE) s.team_org = p->teams[s.team].org;
     usage_series *r = xcalloc(1, sizeof *r);
-    if (s.user == INDEX_NONE && scope_size_estimate(p, &s) >= USAGE_CACHE_MIN_USERS) {
+    if (s.user == INDEX_NONE && scope_size_estimate(p, &s) >= cache_min_users()) {
         struct usage_cache *c = cache_of(p);
         pthread_mutex_lock(&c->lock);
         scope_days *sd = cache_refresh(p, c, &s, d0, d1);
