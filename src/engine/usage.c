@@ -355,11 +355,26 @@ static void compute_days(const project_index *p, const scope *s, usage_day *days
 
 /* ---- the cache ---- */
 
+/* The distinct users of a bucket of several days (the unions are what costs when a week or a month is asked
+ * again), with the stamps of its days: the sum of their versions (each only grows, so an equal sum means no day
+ * changed) and the team stamp. */
+typedef struct union_entry {
+    int32_t a, b; /* the bucket's days; a == INT32_MIN marks a free slot */
+    uint64_t stamp, team_stamp;
+    uint64_t active;
+    usage_feature_users *features;
+    uint32_t nfeatures;
+} union_entry;
+
+#define UNIONS_MAX 4096 /* per scope; a full table is emptied */
+
 typedef struct scope_days {
     uint32_t org, team; /* the scope (user scopes are never cached) */
     int32_t first;      /* day of days[0] */
     int32_t count;
     usage_day *days;
+    union_entry *unions; /* open addressing on (a, b) */
+    uint32_t nunions, cap_unions;
 } scope_days;
 
 struct usage_cache {
@@ -369,10 +384,51 @@ struct usage_cache {
     size_t bytes;
 };
 
+static void unions_clear(scope_days *sd) {
+    for (uint32_t i = 0; i < sd->cap_unions; i++) free(sd->unions[i].features);
+    free(sd->unions);
+    sd->unions = NULL, sd->nunions = 0, sd->cap_unions = 0;
+}
+
 static void scope_days_clear(scope_days *sd) {
     for (int32_t i = 0; i < sd->count; i++) day_clear(&sd->days[i]);
     free(sd->days);
     sd->days = NULL, sd->count = 0;
+    unions_clear(sd);
+}
+
+static uint32_t union_slot(const scope_days *sd, int32_t a, int32_t b) {
+    uint32_t h = (uint32_t)(((uint64_t)(uint32_t)a * 0x9E3779B1u) ^ ((uint64_t)(uint32_t)b * 0x85EBCA77u));
+    uint32_t mask = sd->cap_unions - 1, i = h & mask;
+    while (sd->unions[i].a != INT32_MIN && (sd->unions[i].a != a || sd->unions[i].b != b)) i = (i + 1) & mask;
+    return i;
+}
+
+/* The entry of bucket [a, b], or NULL. */
+static union_entry *union_find(scope_days *sd, int32_t a, int32_t b) {
+    if (!sd->cap_unions) return NULL;
+    union_entry *u = &sd->unions[union_slot(sd, a, b)];
+    return u->a == a && u->b == b ? u : NULL;
+}
+
+/* The entry of bucket [a, b], made empty when new (its features freed when it is reused). */
+static union_entry *union_put(scope_days *sd, int32_t a, int32_t b) {
+    if (sd->nunions >= UNIONS_MAX) unions_clear(sd);
+    if (2 * (sd->nunions + 1) > sd->cap_unions) {
+        union_entry *old = sd->unions;
+        uint32_t old_cap = sd->cap_unions;
+        sd->cap_unions = old_cap ? old_cap * 2 : 64;
+        sd->unions = xmalloc(sd->cap_unions * sizeof *sd->unions);
+        for (uint32_t i = 0; i < sd->cap_unions; i++) sd->unions[i] = (union_entry){.a = INT32_MIN};
+        for (uint32_t i = 0; i < old_cap; i++)
+            if (old[i].a != INT32_MIN) sd->unions[union_slot(sd, old[i].a, old[i].b)] = old[i];
+        free(old);
+    }
+    union_entry *u = &sd->unions[union_slot(sd, a, b)];
+    if (u->a == INT32_MIN) sd->nunions++;
+    free(u->features);
+    *u = (union_entry){.a = a, .b = b};
+    return u;
 }
 
 static struct usage_cache *cache_of(project_index *p) {
@@ -520,6 +576,8 @@ typedef struct bucket_ctx {
     int32_t d0;
     usage_series *out;
     const roaring_bitmap_t **maps; /* scratch: one per day */
+    scope_days *cached;            /* the scope's cache (its union table), or NULL */
+    uint64_t team_stamp;
 } bucket_ctx;
 
 static int sum_wanted(const usage_query *q, uint16_t feature, uint16_t metric) {
@@ -527,13 +585,9 @@ static int sum_wanted(const usage_query *q, uint16_t feature, uint16_t metric) {
     return (q->feature == USAGE_ANY || q->feature == feature) && (q->metric == USAGE_ANY || q->metric == metric);
 }
 
-static void make_bucket(void *vctx, int64_t from_ms, int64_t to_ms, int32_t a, int32_t b) {
-    bucket_ctx *c = vctx;
-    const usage_query *q = c->q;
-    usage_bucket *bk = &c->out->buckets[c->out->count++];
-    memset(bk, 0, sizeof *bk);
-    bk->from_ms = from_ms, bk->to_ms = to_ms;
-    /* features present in the bucket */
+/* The distinct users of days [a, b]: active ones, and per feature (ascending feature id). */
+static void bucket_users(bucket_ctx *c, int32_t a, int32_t b, uint64_t *active, usage_feature_users **features,
+                         uint32_t *nfeatures) {
     uint16_t feats[64];
     uint32_t nf = 0, capf = 64;
     uint16_t *fl = feats;
@@ -541,7 +595,6 @@ static void make_bucket(void *vctx, int64_t from_ms, int64_t to_ms, int32_t a, i
         const usage_day *x = &c->days[d - c->d0];
         for (uint32_t k = 0; k < x->nfeat; k++) {
             uint16_t f = x->feat[k].feature;
-            if (q->feature == USAGE_NO_MATCH || (q->feature != USAGE_ANY && q->feature != f)) continue;
             uint32_t j = 0;
             while (j < nf && fl[j] != f) j++;
             if (j < nf) continue;
@@ -555,7 +608,7 @@ static void make_bucket(void *vctx, int64_t from_ms, int64_t to_ms, int32_t a, i
             fl[nf++] = f;
         }
     }
-    bk->features = xmalloc((nf + 1) * sizeof *bk->features);
+    usage_feature_users *fu = xmalloc((nf + 1) * sizeof *fu);
     for (uint32_t j = 0; j < nf; j++) {
         size_t n = 0;
         for (int32_t d = a; d <= b; d++) {
@@ -563,20 +616,54 @@ static void make_bucket(void *vctx, int64_t from_ms, int64_t to_ms, int32_t a, i
             for (uint32_t k = 0; k < x->nfeat; k++)
                 if (x->feat[k].feature == fl[j]) c->maps[n++] = x->feat[k].users;
         }
-        bk->features[j] = (usage_feature_users){fl[j], union_count(c->maps, n)};
+        fu[j] = (usage_feature_users){fl[j], union_count(c->maps, n)};
     }
-    bk->nfeatures = nf;
     if (fl != feats) free(fl);
-    qsort(bk->features, bk->nfeatures, sizeof *bk->features, cmp_feature_users);
-    /* active users */
-    if (q->feature == USAGE_ANY) {
-        size_t n = 0;
-        for (int32_t d = a; d <= b; d++)
-            if (c->days[d - c->d0].active) c->maps[n++] = c->days[d - c->d0].active;
-        bk->active_users = union_count(c->maps, n);
-    } else {
-        bk->active_users = bk->nfeatures ? bk->features[0].users : 0;
+    qsort(fu, nf, sizeof *fu, cmp_feature_users);
+    size_t n = 0;
+    for (int32_t d = a; d <= b; d++)
+        if (c->days[d - c->d0].active) c->maps[n++] = c->days[d - c->d0].active;
+    *active = union_count(c->maps, n);
+    *features = fu, *nfeatures = nf;
+}
+
+/* The same through the scope's union table when it has one (buckets of several days only). */
+static void bucket_users_cached(bucket_ctx *c, int32_t a, int32_t b, uint64_t *active,
+                                usage_feature_users **features, uint32_t *nfeatures) {
+    if (!c->cached || a == b) {
+        bucket_users(c, a, b, active, features, nfeatures);
+        return;
     }
+    uint64_t stamp = 0;
+    for (int32_t d = a; d <= b; d++) stamp += c->days[d - c->d0].version;
+    union_entry *u = union_find(c->cached, a, b);
+    if (!u || u->stamp != stamp || u->team_stamp != c->team_stamp) {
+        u = union_put(c->cached, a, b);
+        u->stamp = stamp, u->team_stamp = c->team_stamp;
+        bucket_users(c, a, b, &u->active, &u->features, &u->nfeatures);
+    }
+    *active = u->active;
+    *nfeatures = u->nfeatures;
+    *features = xmalloc((u->nfeatures + 1) * sizeof **features);
+    memcpy(*features, u->features, u->nfeatures * sizeof **features);
+}
+
+static void make_bucket(void *vctx, int64_t from_ms, int64_t to_ms, int32_t a, int32_t b) {
+    bucket_ctx *c = vctx;
+    const usage_query *q = c->q;
+    usage_bucket *bk = &c->out->buckets[c->out->count++];
+    memset(bk, 0, sizeof *bk);
+    bk->from_ms = from_ms, bk->to_ms = to_ms;
+    uint64_t active;
+    bucket_users_cached(c, a, b, &active, &bk->features, &bk->nfeatures);
+    if (q->feature != USAGE_ANY) { /* only that feature, whose users are the active ones */
+        uint32_t kept = 0;
+        for (uint32_t j = 0; j < bk->nfeatures; j++)
+            if (bk->features[j].feature == q->feature) bk->features[kept++] = bk->features[j];
+        bk->nfeatures = kept;
+        active = kept ? bk->features[0].users : 0;
+    }
+    bk->active_users = active;
     /* sums */
     uint32_t cap = 0;
     for (int32_t d = a; d <= b; d++) {
@@ -600,11 +687,12 @@ static void make_bucket(void *vctx, int64_t from_ms, int64_t to_ms, int32_t a, i
     if (bk->nsums) qsort(bk->sums, bk->nsums, sizeof *bk->sums, cmp_sum);
 }
 
-static void bucketize(const usage_query *q, const usage_day *days, int32_t d0, int32_t d1, usage_series *out) {
+static void bucketize(const usage_query *q, const usage_day *days, int32_t d0, int32_t d1, scope_days *cached,
+                      uint64_t team_stamp, usage_series *out) {
     size_t n = engine_usage_bucket_count(q->from_ms, q->to_ms, q->granularity);
     out->buckets = xcalloc(n + 1, sizeof *out->buckets);
     out->count = 0;
-    bucket_ctx c = {.q = q, .days = days, .d0 = d0, .out = out};
+    bucket_ctx c = {.q = q, .days = days, .d0 = d0, .out = out, .cached = cached, .team_stamp = team_stamp};
     c.maps = xmalloc(((size_t)(d1 - d0) + 1) * sizeof *c.maps);
     for_each_bucket(q->from_ms, q->to_ms, q->granularity, make_bucket, &c);
     free(c.maps);
@@ -628,12 +716,12 @@ int engine_usage_series(project_index *p, const usage_query *q, usage_series **o
         struct usage_cache *c = cache_of(p);
         pthread_mutex_lock(&c->lock);
         scope_days *sd = cache_refresh(p, c, &s, d0, d1);
-        bucketize(q, sd->days + (d0 - sd->first), d0, d1, r);
+        bucketize(q, sd->days + (d0 - sd->first), d0, d1, sd, s.team != INDEX_NONE ? team_stamp_of(p) : 0, r);
         pthread_mutex_unlock(&c->lock);
     } else {
         usage_day *days = xcalloc((size_t)(d1 - d0) + 1, sizeof *days);
         compute_days(p, &s, days, d0, d1, NULL);
-        bucketize(q, days, d0, d1, r);
+        bucketize(q, days, d0, d1, NULL, 0, r);
         for (int32_t d = d0; d <= d1; d++) day_clear(&days[d - d0]);
         free(days);
     }
