@@ -3,7 +3,8 @@ member.added events) and the user with the most usage events in it by reading th
 usage-metrics question REPEAT + 1 times and reads the server-side duration of each request from the access log.
 The first request of a question is reported apart ("first"): usage rollups of big orgs and teams are cached per day
 and recomputed only for days whose data changed, so the first request over a window pays for computing them.
-Prints a Markdown table."""
+With NOCACHE=1 the server caches nothing (ORGPULSE_USAGE_CACHE_MIN_USERS above any org), so every request computes
+its answer from the index. Prints a Markdown table."""
 import os
 import re
 import sqlite3
@@ -21,6 +22,8 @@ DATA = os.environ.get("DATA", "bench/out/ingest/data")
 CLOCK = os.environ.get("CLOCK", "2026-11-21T00:00:00Z")
 REPEAT = int(os.environ.get("REPEAT", "15"))
 PORT = 18098
+if os.environ.get("NOCACHE") == "1":
+    os.environ["ORGPULSE_USAGE_CACHE_MIN_USERS"] = str(1 << 40)  # the server inherits it
 URL = f"http://127.0.0.1:{PORT}"
 MEMBER_ADDED, USAGE = 8, 19  # event_type numbers (src/engine/event.h)
 
@@ -92,7 +95,9 @@ finally:
 pattern = re.compile(r"GET (\S+) 200 \d+ ([0-9.]+)ms")
 durations = [float(m.group(2)) for m in map(pattern.search, open(log_path))
              if m and (m.group(1).startswith("/api/v1/") or m.group(1) == "/v1/usage")][1:]  # [0]: the teams look-up
-print(f"startup (index rebuild) {startup:.1f} s; {REPEAT + 1} requests each; server-side ms from the access log\n")
+mode = "no usage cache" if os.environ.get("NOCACHE") == "1" else "usage cache on"
+print(f"startup (index rebuild) {startup:.1f} s; {mode}; {REPEAT + 1} requests each; server-side ms from the access "
+      f"log\n")
 print("| question | buckets / rows | p50 ms | p99 ms | first ms |")
 print("|---|---|---|---|---|")
 for k, (label, path, params) in enumerate(questions):
