@@ -226,7 +226,8 @@ typedef struct project_index {
     uint64_t usage_entries; /* sum of the users' nusage */
     /* Who may have usage counted for an org or a team (engine/usage.c looks only at these users): the users whose
      * usage events named the org (besides its members), and the users who joined the team or whose usage named it.
-     * Unions, so order-independent; derivable from the users' usage entries and team histories. */
+     * Unions, so order-independent; engine_usage_derive_candidates() rebuilds them from the users' usage entries
+     * and team histories. */
     bitmap_series org_usage_users;  /* org index -> users */
     bitmap_series team_users;       /* team index -> users */
     struct usage_cache *usage_cache; /* per-day usage rollups already computed (usage.c); a cache, not state */

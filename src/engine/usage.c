@@ -992,6 +992,35 @@ void engine_usage_team_utilization(const project_index *p, uint32_t team, int64_
     free(g.items);
 }
 
+/* ---- candidates ---- */
+
+static void candidates_add(bitmap_series *s, uint32_t slot, uint32_t user) {
+    s->items = xgrow_indexed(s->items, &s->count, (int32_t)slot, sizeof *s->items);
+    if (!s->items[slot]) s->items[slot] = roaring_bitmap_create();
+    roaring_bitmap_add(s->items[slot], user);
+}
+
+static void candidates_clear(bitmap_series *s) {
+    for (int32_t i = 0; i < s->count; i++)
+        if (s->items[i]) roaring_bitmap_free(s->items[i]);
+    free(s->items);
+    s->items = NULL, s->count = 0;
+}
+
+void engine_usage_derive_candidates(project_index *p) {
+    candidates_clear(&p->org_usage_users);
+    candidates_clear(&p->team_users);
+    for (uint32_t u = 0; u < p->nusers; u++) {
+        const user_rec *r = &p->users[u];
+        for (uint32_t i = 0; i < r->nusage; i++) {
+            if (r->usage[i].org != INDEX_NONE) candidates_add(&p->org_usage_users, r->usage[i].org, u);
+            if (r->usage[i].team != INDEX_NONE) candidates_add(&p->team_users, r->usage[i].team, u);
+        }
+        for (uint32_t i = 0; i < r->teams.count; i++)
+            if (r->teams.items[i].kind == TEAM_JOINED) candidates_add(&p->team_users, r->teams.items[i].arg, u);
+    }
+}
+
 /* ---- groups ---- */
 
 static int user_active_between(const project_index *p, uint32_t user, int32_t d0, int32_t d1) {

@@ -160,6 +160,10 @@ size_t engine_usage_org_teams(const project_index *p, uint32_t org, uint32_t **t
 /* Sort entity indexes by their id strings (users: kind STORE_KIND_USER; orgs; teams), in place. */
 void engine_usage_sort_by_id(const project_index *p, int kind, uint32_t *items, size_t n);
 
+/* Recompute p->org_usage_users and p->team_users from the users' usage entries and team histories (what
+ * engine_apply maintains event by event), e.g. after loading an index that did not keep them. */
+void engine_usage_derive_candidates(project_index *p);
+
 /* Free the project's usage cache (at shutdown; index.c calls it). */
 void usage_cache_free(project_index *p);
 

@@ -1,8 +1,8 @@
 /* tests/engine/test_usage.c -- unit tests for engine/usage.h over indexes built from hand-made events: bucket layout
 ** (a week across a month end, months, `all`, an empty window), which org and team usage counts for (named, through
 ** membership during the day's activity span, a team move), deleted users, the per-day rollup cache giving the answers
-** of a fresh computation and following late events, monthly utilization with an invitation pending across a month
-** end, and ordering by id. */
+** of a fresh computation and following late events, the candidate sets derived again from the users, monthly
+** utilization with an invitation pending across a month end, and ordering by id. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -254,6 +254,37 @@ static void cached_days_give_the_fresh_answer_and_follow_late_events(void **stat
     engine_free(e);
 }
 
+/* ---- candidates ---- */
+
+static int same_bitmap_series(const bitmap_series *a, const bitmap_series *b) {
+    int32_t n = a->count > b->count ? a->count : b->count;
+    for (int32_t i = 0; i < n; i++) {
+        const roaring_bitmap_t *x = i < a->count ? a->items[i] : NULL, *y = i < b->count ? b->items[i] : NULL;
+        uint64_t cx = x ? roaring_bitmap_get_cardinality(x) : 0, cy = y ? roaring_bitmap_get_cardinality(y) : 0;
+        if (cx != cy || (cx && !roaring_bitmap_equals(x, y))) return 0;
+    }
+    return 1;
+}
+
+static void derived_candidates_equal_the_ones_kept_event_by_event(void **state) {
+    (void)state;
+    engine *e = team_world();
+    apply(e, "{\"type\":\"usage\",\"user_id\":\"u4\",\"team_id\":\"t9\",\"metrics\":{\"n\":1}}", at(2026, 1, 9, 1));
+    project_index *p = engine_project(e, PROJECT, 0);
+    bitmap_series orgs = p->org_usage_users, teams = p->team_users;
+    p->org_usage_users = (bitmap_series){0}, p->team_users = (bitmap_series){0};
+    engine_usage_derive_candidates(p);
+    assert_true(same_bitmap_series(&orgs, &p->org_usage_users));
+    assert_true(same_bitmap_series(&teams, &p->team_users));
+    assert_true(p->team_users.count > 0 && p->org_usage_users.count > 0);
+    for (int32_t i = 0; i < orgs.count; i++)
+        if (orgs.items[i]) roaring_bitmap_free(orgs.items[i]);
+    for (int32_t i = 0; i < teams.count; i++)
+        if (teams.items[i]) roaring_bitmap_free(teams.items[i]);
+    free(orgs.items), free(teams.items);
+    engine_free(e);
+}
+
 /* ---- utilization ---- */
 
 static void an_invitation_pending_across_a_month_end_counts_in_that_month_only(void **state) {
@@ -315,6 +346,7 @@ int main(void) {
         cmocka_unit_test(a_team_move_sends_each_days_usage_to_the_team_of_that_day),
         cmocka_unit_test(a_deleted_user_counts_nowhere),
         cmocka_unit_test(cached_days_give_the_fresh_answer_and_follow_late_events),
+        cmocka_unit_test(derived_candidates_equal_the_ones_kept_event_by_event),
         cmocka_unit_test(an_invitation_pending_across_a_month_end_counts_in_that_month_only),
         cmocka_unit_test(entities_sort_by_their_id_strings),
     };
