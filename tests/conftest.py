@@ -48,9 +48,10 @@ def ndjson(events):
 class Server:
     """One `orgpulse serve` process."""
 
-    def __init__(self, data_dir, extra_args=()):
+    def __init__(self, data_dir, extra_args=(), env=None):
         self.data_dir = str(data_dir)
         self.extra_args = list(extra_args)
+        self.env = dict(os.environ, **(env or {}))
         self.port = None
         self.proc = None
         self.log_path = pathlib.Path(self.data_dir + ".log")
@@ -64,7 +65,7 @@ class Server:
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [BIN, "serve", "--data", self.data_dir, "--listen", f"127.0.0.1:{self.port}", *self.extra_args],
-            stdout=self.log, stderr=self.log)
+            stdout=self.log, stderr=self.log, env=self.env)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:

@@ -1,6 +1,6 @@
-"""One way to start orgpulse for an Insights benchmark, shared by measure.py and compare/orgpulse.py: make an
-insights:read key, serve DATA with --clock and --report-max-age 0 (every report request computes a fresh snapshot),
-the access log going to `log_path`, and wait until it answers."""
+"""One way to start orgpulse for a benchmark, shared by measure.py, compare/orgpulse.py and bench/usage/measure.py:
+make a key (insights:read unless told), serve DATA with --clock and --report-max-age 0 (every report request computes
+a fresh snapshot), the access log going to `log_path`, and wait until it answers."""
 import subprocess
 import sys
 import time
@@ -8,9 +8,9 @@ import time
 import requests
 
 
-def start(bin_path, data, port, clock, log_path, key_name="bench"):
+def start(bin_path, data, port, clock, log_path, key_name="bench", scopes="insights:read"):
     """Returns (process, key, log file, startup seconds)."""
-    key = subprocess.run([bin_path, "keys", "create", "--data", data, "--scopes", "insights:read", "--name", key_name],
+    key = subprocess.run([bin_path, "keys", "create", "--data", data, "--scopes", scopes, "--name", key_name],
                          capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
     log = open(log_path, "w")
     t0 = time.time()

@@ -23,4 +23,20 @@ int api_insights_user_report(http_request *req);
 int api_insights_org_report(http_request *req);
 int api_insights_chart(http_request *req);
 
+/* Usage metrics, Tabnine-compatible, and orgpulse's GET /v1/usage (api_usage.c) */
+int api_usage_organization(http_request *req);
+int api_usage_teams(http_request *req);
+int api_usage_org_utilization(http_request *req);
+int api_usage_org_usage(http_request *req);
+int api_usage_org_users(http_request *req);
+int api_usage_license(http_request *req);
+int api_usage_permissions(http_request *req);
+int api_usage_team_utilization(http_request *req);
+int api_usage_team_usage(http_request *req);
+int api_usage_team_users(http_request *req);
+int api_usage_team(http_request *req);
+int api_usage_user_usage(http_request *req);
+int api_usage_user(http_request *req);
+int api_usage_query(http_request *req);
+
 #endif

@@ -7,6 +7,7 @@
 
 #include "engine/event.h"
 #include "engine/insights.h"
+#include "engine/usage.h"
 #include "util/buf.h"
 #include "util/handoff.h"
 #include "util/log.h"
@@ -465,6 +466,8 @@ static void project_free(project_index *p) {
     if (p->deleted_users) roaring_bitmap_free(p->deleted_users);
     if (p->deleted_orgs) roaring_bitmap_free(p->deleted_orgs);
     insights_cache_clear(p);
+    usage_cache_free(p);
+    series_free(&p->org_usage_users), series_free(&p->team_users);
     series_free(&p->member_orgs);
     free(p->member_orgs_valid);
     free(p->day_version);
@@ -558,6 +561,8 @@ static void apply_usage(project_index *p, const json_scanner *j, json_scanner *s
         .team = team,
         .feature = (uint16_t)string_table_intern(&p->features, feature ? feature : ""),
     };
+    if (org != INDEX_NONE) series_add(&p->org_usage_users, (int32_t)org, user);
+    if (team != INDEX_NONE) series_add(&p->team_users, (int32_t)team, user);
     const json_member *metrics = json_scan_get(j, "metrics");
     if (!metrics || json_scan_object(sub, metrics->value.raw, metrics->value.raw_len) != 0) return;
     for (size_t i = 0; i < sub->count; i++) {
@@ -687,6 +692,7 @@ int engine_apply(engine *e, const store_event *ev) {
     case EV_TEAM_MEMBER_REMOVED: {
         user_rec *u = &p->users[user];
         history_insert(&u->teams, v, ev->type == EV_TEAM_MEMBER_ADDED ? TEAM_JOINED : TEAM_LEFT, team);
+        if (ev->type == EV_TEAM_MEMBER_ADDED) series_add(&p->team_users, (int32_t)team, user);
         user_derive_team(u);
         break;
     }

@@ -224,6 +224,13 @@ typedef struct project_index {
     int32_t nday_version;
     uint64_t deleted_version;
     uint64_t usage_entries; /* sum of the users' nusage */
+    /* Who may have usage counted for an org or a team (engine/usage.c looks only at these users): the users whose
+     * usage events named the org (besides its members), and the users who joined the team or whose usage named it.
+     * Unions, so order-independent; engine_usage_derive_candidates() rebuilds them from the users' usage entries
+     * and team histories. */
+    bitmap_series org_usage_users;  /* org index -> users */
+    bitmap_series team_users;       /* team index -> users */
+    struct usage_cache *usage_cache; /* per-day usage rollups already computed (usage.c); a cache, not state */
     /* store number (store_event.*_num) -> index here, INDEX_NONE until first seen; avoids hashing ids */
     uint32_t *user_of_num, *org_of_num, *team_of_num;
     uint32_t nuser_of_num, norg_of_num, nteam_of_num;

@@ -217,6 +217,7 @@ static void io_project(snap_io *io, project_index *p) {
     io_string_table(io, &p->roles), io_string_table(io, &p->features), io_string_table(io, &p->metrics);
     io_series(io, &p->day_users), io_series(io, &p->day_orgs), io_series(io, &p->hour_users);
     io_bitmap(io, &p->deleted_users), io_bitmap(io, &p->deleted_orgs);
+    io_series(io, &p->org_usage_users), io_series(io, &p->team_users);
     IO_ARRAY(io, p->user_of_num, p->nuser_of_num, NULL);
     IO_ARRAY(io, p->org_of_num, p->norg_of_num, NULL);
     IO_ARRAY(io, p->team_of_num, p->nteam_of_num, NULL);
@@ -239,6 +240,13 @@ static int bitmap_in(const roaring_bitmap_t *b, uint32_t n) {
 static int series_in(const bitmap_series *s, uint32_t n) {
     for (int32_t i = 0; i < s->count; i++)
         if (!bitmap_in(s->items[i], n)) return 0;
+    return 1;
+}
+
+/* A series indexed by entity: no bitmap past the n entities (slots may be allocated beyond). */
+static int series_slots_in(const bitmap_series *s, uint32_t n) {
+    for (int32_t i = (int32_t)(n < INT32_MAX ? n : INT32_MAX); i < s->count; i++)
+        if (s->items[i]) return 0;
     return 1;
 }
 
@@ -292,6 +300,8 @@ static int project_check_and_intern(project_index *p) {
     BAD(!series_in(&p->day_users, p->nusers) || !series_in(&p->hour_users, p->nusers));
     BAD(!series_in(&p->day_orgs, p->norgs));
     BAD(!bitmap_in(p->deleted_users, p->nusers) || !bitmap_in(p->deleted_orgs, p->norgs));
+    BAD(!series_slots_in(&p->org_usage_users, p->norgs) || !series_in(&p->org_usage_users, p->nusers));
+    BAD(!series_slots_in(&p->team_users, p->nteams) || !series_in(&p->team_users, p->nusers));
     BAD(!of_num_in(p->user_of_num, p->nuser_of_num, p->nusers));
     BAD(!of_num_in(p->org_of_num, p->norg_of_num, p->norgs));
     BAD(!of_num_in(p->team_of_num, p->nteam_of_num, p->nteams));

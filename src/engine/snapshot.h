@@ -1,12 +1,13 @@
 /* snapshot.h: the index snapshot, so that a restart need not re-apply the whole event log.
  *
  * A clean stop writes every project's index (users, orgs, memberships, teams, invitations, histories, usage
- * counters, active-day lists, day and hour bitmaps) and the store's derived state (its idempotency-id set) to one
- * file in the data directory, with the seq of the last event it covers. A start loads it, checks that the store
- * still holds that same event, and applies only the events after it. The file is kept: after a crash the next start
- * loads it again and applies a longer tail. A snapshot from a binary with another index layout, a truncated or inconsistent
- * file, or a store that no longer holds its last event is ignored (the start then rebuilds from the whole log).
- * Caches (reports, charts, id orders) are not saved: they are rebuilt on demand. */
+ * counters, active-day lists, day and hour bitmaps, who had usage in each org and team) and the store's derived
+ * state (its idempotency-id set) to one file in the data directory, with the seq of the last event it covers. A
+ * start loads it, checks that the store still holds that same event, and applies only the events after it. The file
+ * is kept: after a crash the next start loads it again and applies a longer tail. A snapshot from a binary with
+ * another index layout, a truncated or inconsistent file, or a store that no longer holds its last event is ignored
+ * (the start then rebuilds from the whole log).
+ * Caches (reports, charts, usage rollups, id orders) are not saved: they are rebuilt on demand. */
 #ifndef ORGPULSE_ENGINE_SNAPSHOT_H
 #define ORGPULSE_ENGINE_SNAPSHOT_H
 

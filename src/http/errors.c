@@ -49,12 +49,22 @@ static json_t *insights_error(int status, const char *field, const char *message
     return json_pack("{s:s}", "error", orgpulse_code(status));
 }
 
+/* A usage-metrics validation error lists every problem as "field: message" (Zod's wording on Tabnine's server). */
+static json_t *usage_validation_error(int status, const http_field_error *errors, size_t n) {
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++) {
+        char line[512];
+        const char *field = errors[i].field;
+        snprintf(line, sizeof line, "%s%s%s", field ? field : "", field ? ": " : "", errors[i].message);
+        json_array_append_new(list, json_string(line));
+    }
+    return json_pack("{s:{s:s, s:o, s:i}}", "error", "message", "Validation Error", "errors", list, "status", status);
+}
+
 static json_t *usage_error(int status, const char *field, const char *message) {
     if (status == 400) {
-        char line[512];
-        snprintf(line, sizeof line, "%s%s%s", field ? field : "", field ? ": " : "", message);
-        return json_pack("{s:{s:s, s:[s], s:i}}", "error", "message", "Validation Error", "errors", line, "status",
-                         status);
+        http_field_error one = {field, message};
+        return usage_validation_error(status, &one, 1);
     }
     if (status == 401 && message && strncmp(message, "Unauthorized:", 13) == 0)
         return json_pack("{s:{s:s, s:i}}", "error", "message", message, "status", status);
@@ -104,4 +114,9 @@ int http_error(http_request *req, int status, const char *field, const char *mes
     default: body = orgpulse_error(status, field, message); break;
     }
     return http_respond_json(req, status, body);
+}
+
+int http_error_fields(http_request *req, int status, const http_field_error *errors, size_t n) {
+    if (req->family == FAMILY_USAGE && status == 400) return http_respond_json(req, status, usage_validation_error(status, errors, n));
+    return http_error(req, status, errors[0].field, errors[0].message);
 }

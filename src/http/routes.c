@@ -25,6 +25,23 @@ const route route_table[] = {
     {"GET", "/api/backend/v1/org_report/{type}",     api_insights_org_report,  "insights:read", FAMILY_INSIGHTS, 0},
     {"GET", "/api/backend/v1/chart_metrics/{metric}", api_insights_chart,      "insights:read", FAMILY_INSIGHTS, 0},
     {"GET", "/api/backend/v1/chart_metric/{metric}",  api_insights_chart,      "insights:read", FAMILY_INSIGHTS, 0},
+
+    /* Usage metrics (Tabnine-compatible); an org-scoped key implies its organizationId. Fixed paths before {teamId}. */
+    {"GET", "/api/v1/organization",                   api_usage_organization,     "usage:read", FAMILY_USAGE, ROUTE_ORG_KEY_OK},
+    {"GET", "/api/v1/organization/teams",             api_usage_teams,            "usage:read", FAMILY_USAGE, ROUTE_ORG_KEY_OK},
+    {"GET", "/api/v1/organization/account-utilizations", api_usage_org_utilization, "usage:read", FAMILY_USAGE, ROUTE_ORG_KEY_OK},
+    {"GET", "/api/v1/organization/usage",             api_usage_org_usage,        "usage:read", FAMILY_USAGE, ROUTE_ORG_KEY_OK},
+    {"GET", "/api/v1/organization/users",             api_usage_org_users,        "usage:read", FAMILY_USAGE, ROUTE_ORG_KEY_OK},
+    {"GET", "/api/v1/license",                        api_usage_license,          "usage:read", FAMILY_USAGE, ROUTE_ORG_KEY_OK},
+    {"GET", "/api/v1/instance/permissions",           api_usage_permissions,      "usage:read", FAMILY_USAGE, ROUTE_ORG_KEY_OK},
+    {"GET", "/api/v1/team/account-utilizations",      api_usage_team_utilization, "usage:read", FAMILY_USAGE, ROUTE_ORG_KEY_OK},
+    {"GET", "/api/v1/team/usage",                     api_usage_team_usage,       "usage:read", FAMILY_USAGE, ROUTE_ORG_KEY_OK},
+    {"GET", "/api/v1/team/{teamId}/users",            api_usage_team_users,       "usage:read", FAMILY_USAGE, ROUTE_ORG_KEY_OK},
+    {"GET", "/api/v1/team/{teamId}",                  api_usage_team,             "usage:read", FAMILY_USAGE, ROUTE_ORG_KEY_OK},
+    {"GET", "/api/v1/user/usage",                     api_usage_user_usage,       "usage:read", FAMILY_USAGE, ROUTE_ORG_KEY_OK},
+    {"GET", "/api/v1/user/{user_id}",                 api_usage_user,             "usage:read", FAMILY_USAGE, ROUTE_ORG_KEY_OK},
+    /* orgpulse's own usage query (what the dashboard plots) */
+    {"GET", "/v1/usage",                              api_usage_query,            "usage:read", FAMILY_ORGPULSE, 0},
 };
 /* clang-format on */
 const int route_count = (int)(sizeof route_table / sizeof route_table[0]);

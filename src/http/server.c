@@ -304,10 +304,12 @@ void http_server_stop(http_server *s) {
     if (!s) return;
     /* Stop accepting, then give the requests in flight up to 30 s to finish before closing every connection. */
     MHD_socket listener = MHD_quiesce_daemon(s->daemon);
-    if (listener != MHD_INVALID_SOCKET) close(listener);
     int64_t deadline = time_monotonic_us() + 30 * 1000000LL;
     while (__atomic_load_n(&in_flight, __ATOMIC_SEQ_CST) > 0 && time_monotonic_us() < deadline) usleep(10000);
     MHD_stop_daemon(s->daemon);
+    /* only now: the pool's threads take the quiesced socket out of their epoll sets lazily, and closing it before
+     * they have is a fatal error in libmicrohttpd ("Failed to remove listen FD from epoll set") */
+    if (listener != MHD_INVALID_SOCKET) close(listener);
     free(s);
 }
 

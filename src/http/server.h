@@ -85,6 +85,14 @@ int http_respond_json(http_request *req, int status, json_t *body);
 void http_add_header(http_request *req, const char *name, const char *value);
 /* Send an error in the request's family shape. `field` may be NULL. */
 int http_error(http_request *req, int status, const char *field, const char *message);
+/* One invalid parameter among several. */
+typedef struct http_field_error {
+    const char *field;
+    const char *message;
+} http_field_error;
+/* Send every problem found (n >= 1): the usage-metrics family lists them all ("field: message"); the other families'
+ * shapes hold one, so they get the first. */
+int http_error_fields(http_request *req, int status, const http_field_error *errors, size_t n);
 
 /* ---- request data ---- */
 const char *http_query(http_request *req, const char *name);

@@ -154,6 +154,22 @@ void time_format_rfc3339(int64_t ms, char *out) {
     snprintf(out, TIME_FORMAT_MAX, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d, h, mi, s);
 }
 
+void time_format_rfc3339_trim(int64_t ms, int digits, char *out) {
+    int32_t day;
+    int y, mo, d, h, mi, s, frac;
+    split_ms(ms, &day, &h, &mi, &s, &frac);
+    time_civil_from_days(day, &y, &mo, &d);
+    char f[8] = "";
+    if (digits > 0) {
+        snprintf(f, sizeof f, ".%03d", frac);
+        f[1 + (digits < 3 ? digits : 3)] = 0;
+        size_t n = strlen(f);
+        while (n > 1 && f[n - 1] == '0') f[--n] = 0;
+        if (n == 1) f[0] = 0;
+    }
+    snprintf(out, TIME_FORMAT_MAX, "%04d-%02d-%02dT%02d:%02d:%02d%sZ", y, mo, d, h, mi, s, f);
+}
+
 void time_format_date(int32_t day, char *out) {
     int y, m, d;
     time_civil_from_days(day, &y, &m, &d);

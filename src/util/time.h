@@ -26,6 +26,9 @@ int time_parse_month(const char *s, size_t len, int32_t *out_day);
 void time_format_rfc3339_ms(int64_t ms, char *out);
 /* `2026-01-05T14:48:00Z` (whole seconds). */
 void time_format_rfc3339(int64_t ms, char *out);
+/* `2026-01-05T14:48:00Z`, with at most `digits` (0..3) fraction digits, truncated, trailing zeros dropped
+ * (`...:00.5Z`, `...:00.56Z`). */
+void time_format_rfc3339_trim(int64_t ms, int digits, char *out);
 /* `2026-01-05`. */
 void time_format_date(int32_t day, char *out);
 

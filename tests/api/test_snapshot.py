@@ -1,7 +1,8 @@
 """The index snapshot (src/engine/snapshot.h): a clean stop writes DIR/index.snapshot; a start loads it and applies
 only the events stored after it, also after a kill -9; a damaged snapshot, or one that does not belong to the store,
 is ignored and the index rebuilt from the whole log. In every case the server answers exactly as a server that
-rebuilt its index from the whole log (--no-snapshot): stats, every user and org, every report and chart."""
+rebuilt its index from the whole log (--no-snapshot): stats, every user and org, every report and chart, usage by
+org, team, user and feature."""
 import json
 import pathlib
 import random
@@ -29,6 +30,12 @@ def clock_for(lines):
     return clock_arg(choose_clock(times, parse_ts(CLOCK_FROM), 120))
 
 
+def ok(server, key, path, params, allowed=(200,)):
+    r = server.request("GET", path, key, params=params)
+    assert r.status_code in allowed, (path, params, r.text)
+    return r.status_code, r.json()
+
+
 def answers(server, key, lines):
     """Everything the index answers for these events (report ids and times left out: they name one snapshot)."""
     events = [json.loads(line) for line in lines]
@@ -38,7 +45,14 @@ def answers(server, key, lines):
            "users": [server.request("GET", f"/v1/users/{u}", key).json() for u in users],
            "orgs": [server.request("GET", f"/v1/orgs/{o}", key).json() for o in orgs],
            "charts": [fetch_chart(server, key, m, c, *CHART_RANGE) for m in CHARTS for c in CADENCES],
-           "reports": {}}
+           "reports": {},
+           "usage": [ok(server, key, "/v1/usage", {
+               "from": "2026-04-01T00:00:00Z", "to": "2026-07-01T00:00:00Z", "granularity": "week",
+               "group_by": g}) for g in ("org", "team", "user", "feature")],
+           "org_usage": [ok(server, key, "/api/v1/organization/usage", {
+               "organizationId": o, "from": "2026-05-01T00:00:00Z", "to": "2026-07-01T00:00:00Z",
+               "granularity": "daily"}, (200, 404)) for o in orgs[:20]]}  # 404: a deleted org
+    assert sum(status == 200 for status, _ in out["org_usage"]) >= 10
     for family, name, interval in all_reports():
         _, rows = fetch_report(server, key, family, name, interval)
         out["reports"][f"{family}/{name}/{interval}"] = [

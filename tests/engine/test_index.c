@@ -1247,6 +1247,8 @@ static void assert_identical_project(const project_index *a, const project_index
     assert_same_series(&a->hour_users, &b->hour_users);
     assert_same_bitmap(a->deleted_users, b->deleted_users);
     assert_same_bitmap(a->deleted_orgs, b->deleted_orgs);
+    assert_same_series(&a->org_usage_users, &b->org_usage_users);
+    assert_same_series(&a->team_users, &b->team_users);
     ASSERT_SAME_ARRAY(a->user_of_num, a->nuser_of_num, b->user_of_num, b->nuser_of_num);
     ASSERT_SAME_ARRAY(a->org_of_num, a->norg_of_num, b->org_of_num, b->norg_of_num);
     ASSERT_SAME_ARRAY(a->team_of_num, a->nteam_of_num, b->team_of_num, b->nteam_of_num);

@@ -331,6 +331,23 @@ static void format_rfc3339_drops_milliseconds(void **state) {
     assert_string_equal(out, "2026-01-05T14:48:00Z");
 }
 
+static void format_rfc3339_trim_keeps_at_most_the_digits_asked_without_trailing_zeros(void **state) {
+    (void)state;
+    char out[TIME_FORMAT_MAX];
+    time_format_rfc3339_trim(utc_ms(2026, 2, 23, 0, 0, 0, 0), 3, out);
+    assert_string_equal(out, "2026-02-23T00:00:00Z");
+    time_format_rfc3339_trim(utc_ms(2026, 2, 23, 0, 0, 0, 500), 3, out);
+    assert_string_equal(out, "2026-02-23T00:00:00.5Z");
+    time_format_rfc3339_trim(utc_ms(2025, 2, 24, 10, 15, 30, 567), 2, out);
+    assert_string_equal(out, "2025-02-24T10:15:30.56Z");
+    time_format_rfc3339_trim(utc_ms(2025, 2, 24, 10, 15, 30, 567), 3, out);
+    assert_string_equal(out, "2025-02-24T10:15:30.567Z");
+    time_format_rfc3339_trim(utc_ms(2025, 2, 24, 10, 15, 30, 7), 2, out);
+    assert_string_equal(out, "2025-02-24T10:15:30Z");
+    time_format_rfc3339_trim(utc_ms(2025, 2, 24, 10, 15, 30, 999), 0, out);
+    assert_string_equal(out, "2025-02-24T10:15:30Z");
+}
+
 static void format_rfc3339_of_the_epoch(void **state) {
     (void)state;
     char out[TIME_FORMAT_MAX];
@@ -730,6 +747,7 @@ int main(void) {
         cmocka_unit_test(parse_rejects_a_string_cut_short_by_len),
         cmocka_unit_test(format_rfc3339_ms_always_writes_three_fraction_digits),
         cmocka_unit_test(format_rfc3339_drops_milliseconds),
+        cmocka_unit_test(format_rfc3339_trim_keeps_at_most_the_digits_asked_without_trailing_zeros),
         cmocka_unit_test(format_rfc3339_of_the_epoch),
         cmocka_unit_test(format_date_pads_month_and_day),
         cmocka_unit_test(format_rfc3339_ms_of_a_negative_instant_is_before_the_epoch),
