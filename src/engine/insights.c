@@ -501,72 +501,146 @@ static void member_activity(const project_index *p, uint32_t u, int64_t s, int64
         acc->before = whole ? h->first_active_ms < b : (uint8_t)day_list_any_in(days, a, b);
 }
 
-static void org_rows(const project_index *p, report_kind kind, int64_t n_ms, int64_t now, row_list *out) {
-    org_acc *acc = xcalloc(p->norgs ? p->norgs : 1, sizeof *acc);
-    for (uint32_t i = 0; i < p->norgs; i++) acc[i].latest = INT64_MIN;
-    windows w = {now - n_ms, now, now - 2 * n_ms, now - n_ms, NULL};
-    int changes = kind == REPORT_ORG_GROWTH || kind == REPORT_ORG_ATTRITION;
-    /* one sequential pass over the memberships; their users are a random walk over the hot records and their day
-     * lists, loaded a few memberships ahead (16 for the record, 8 for the end of its day list) */
-    for (uint32_t i = 0; i < p->nmemberships; i++) {
-        if (i + 16 < p->nmemberships) __builtin_prefetch(&p->hot[p->memberships[i + 16].user]);
-        if (!changes && i + 8 < p->nmemberships) {
-            const day_list *ahead = &p->hot[p->memberships[i + 8].user].days;
-            if (ahead->count) __builtin_prefetch(&ahead->items[ahead->count - 1]);
-        }
-        const membership_rec *m = &p->memberships[i];
+/* ---- org reports ----
+ * Growth and attrition count membership changes in one sequential pass over the memberships. Churn and reengagement
+ * need each org's member activity: first, in one sequential pass, whether any member was active in the recent (and
+ * middle) window, read from flat bitsets of the users active in those windows (a bit test in 128 KB per membership,
+ * instead of a random read of the member's records); only a membership that covers part of a window looks at the
+ * member's day list. That decides most orgs (active recently, or in both windows). The few candidates left are then
+ * computed exactly, member by member, as before: their latest activity (the order), and the windows again. */
+
+/* A flat bitset of n bits with the users of `b` (NULL: empty), in words the caller owns. */
+static void flat_from_bitmap(const roaring_bitmap_t *b, uint64_t *words, size_t nwords) {
+    memset(words, 0, nwords * sizeof *words);
+    if (!b) return;
+    uint32_t block[4096];
+    roaring_uint32_iterator_t it;
+    roaring_init_iterator(b, &it);
+    uint32_t n;
+    while ((n = roaring_read_uint32_iterator(&it, block, 4096)) > 0)
+        for (uint32_t i = 0; i < n; i++)
+            if (block[i] >> 6 < nwords) words[block[i] >> 6] |= 1ULL << (block[i] & 63);
+}
+
+static int flat_has(const uint64_t *words, uint32_t u) { return (int)((words[u >> 6] >> (u & 63)) & 1); }
+
+/* Was user u active in [a, b) while a member ([s, e))? `users` holds who was active in all of [a, b). */
+static int member_active_in(const project_index *p, const uint64_t *users, uint32_t u, int64_t a, int64_t b,
+                            int64_t s, int64_t e) {
+    if (e <= a || s >= b) return 0;
+    if (s <= a && e >= b) return flat_has(users, u);
+    return day_list_any_in(&p->hot[u].days, a > s ? a : s, b < e ? b : e);
+}
+
+/* One org's accumulators, exactly, from its own memberships (the events naming it are added by the caller). */
+static void org_activity_exact(const project_index *p, const org_rec *org, windows *w, org_acc *o) {
+    for (uint32_t k = 0; k < org->nmemberships; k++) {
+        const membership_rec *m = &p->memberships[org->memberships[k]];
         const user_hot *h = &p->hot[m->user];
         if (h->flags & HOT_DELETED) continue;
-        org_acc *o = &acc[m->org];
         o->members += m->active;
-        if (changes) {
-            if (m->intervals == 1) {
-                o->added += m->start_ms >= w.recent_a && m->start_ms < w.recent_b;
-                o->removed += m->end_ms >= w.recent_a && m->end_ms < w.recent_b;
-            } else if (m->intervals == 2) {
-                int64_t added, removed;
-                int active = 0;
-                added = removed = 0;
-                for (uint32_t k = 0; k < m->log.count; k++) {
-                    const history_entry *x = &m->log.items[k];
-                    int in = x->v.ts_ms >= w.recent_a && x->v.ts_ms < w.recent_b;
-                    if (x->kind == MEMBER_ADDED && !active) active = 1, added += in;
-                    else if (x->kind == MEMBER_REMOVED && active) active = 0, removed += in;
-                }
-                o->added += added, o->removed += removed;
-            }
-            continue;
-        }
         if (!(h->flags & HOT_ACTIVE)) continue;
         uint32_t cursor = 0;
         int64_t s, e;
-        while (engine_membership_next_interval(m, &cursor, &s, &e)) member_activity(p, m->user, s, e, &w, o);
+        while (engine_membership_next_interval(m, &cursor, &s, &e)) member_activity(p, m->user, s, e, w, o);
     }
+}
+
+/* Fold in the events that name the org itself. */
+static void org_own_activity(const org_rec *org, const windows *w, org_acc *o) {
+    const day_list *d = &org->days;
+    if (!d->count) return;
+    int64_t latest = day_list_latest_in(d, INT64_MIN, INT64_MAX);
+    if (latest > o->latest) o->latest = latest;
+    o->recent |= (uint8_t)day_list_any_in(d, w->recent_a, w->recent_b);
+    o->middle |= (uint8_t)day_list_any_in(d, w->middle_a, w->middle_b);
+    o->before |= (uint8_t)day_list_any_in(d, INT64_MIN, w->middle_a);
+}
+
+static void org_rows_by_changes(const project_index *p, report_kind kind, const windows *w, const uint64_t *deleted,
+                                org_acc *acc, row_list *out) {
+    for (uint32_t i = 0; i < p->nmemberships; i++) {
+        const membership_rec *m = &p->memberships[i];
+        if (flat_has(deleted, m->user)) continue;
+        org_acc *o = &acc[m->org];
+        if (m->intervals == 1) {
+            o->added += m->start_ms >= w->recent_a && m->start_ms < w->recent_b;
+            o->removed += m->end_ms >= w->recent_a && m->end_ms < w->recent_b;
+        } else if (m->intervals == 2) {
+            int active = 0;
+            for (uint32_t k = 0; k < m->log.count; k++) {
+                const history_entry *x = &m->log.items[k];
+                int in = x->v.ts_ms >= w->recent_a && x->v.ts_ms < w->recent_b;
+                if (x->kind == MEMBER_ADDED && !active) active = 1, o->added += in;
+                else if (x->kind == MEMBER_REMOVED && active) active = 0, o->removed += in;
+            }
+        }
+    }
+    for (uint32_t i = 0; i < p->norgs; i++) {
+        const org_acc *o = &acc[i];
+        if (!p->orgs[i].deleted && (kind == REPORT_ORG_GROWTH ? o->added - o->removed > 0 : o->removed >= 1))
+            push_row(out, (report_row){i, INT64_MIN, o->added, o->removed});
+    }
+}
+
+static void org_rows_by_activity(const project_index *p, report_kind kind, windows *w, const uint64_t *deleted,
+                                 uint64_t *recent_users, uint64_t *middle_users, size_t nwords, org_acc *acc,
+                                 row_list *out) {
+    int reengagement = kind == REPORT_ORG_REENGAGEMENT;
+    roaring_bitmap_t *b = users_active_in(p, w->recent_a, w->recent_b);
+    flat_from_bitmap(b, recent_users, nwords);
+    roaring_bitmap_free(b);
+    if (reengagement) {
+        b = users_active_in(p, w->middle_a, w->middle_b);
+        flat_from_bitmap(b, middle_users, nwords);
+        roaring_bitmap_free(b);
+    }
+    /* phase 1: members, and activity in the recent (and middle) window */
+    for (uint32_t i = 0; i < p->nmemberships; i++) {
+        const membership_rec *m = &p->memberships[i];
+        if (flat_has(deleted, m->user)) continue;
+        org_acc *o = &acc[m->org];
+        o->members += m->active;
+        if (o->recent && (!reengagement || o->middle)) continue; /* nothing more to learn about this org */
+        uint32_t cursor = 0;
+        int64_t s, e;
+        while (engine_membership_next_interval(m, &cursor, &s, &e)) {
+            if (!o->recent) o->recent = (uint8_t)member_active_in(p, recent_users, m->user, w->recent_a, w->recent_b, s, e);
+            if (reengagement && !o->middle)
+                o->middle = (uint8_t)member_active_in(p, middle_users, m->user, w->middle_a, w->middle_b, s, e);
+        }
+    }
+    /* phase 2: the candidates, exactly */
     for (uint32_t i = 0; i < p->norgs; i++) {
         const org_rec *org = &p->orgs[i];
         org_acc *o = &acc[i];
         if (org->deleted) continue;
-        if (changes) {
-            if (kind == REPORT_ORG_GROWTH ? o->added - o->removed > 0 : o->removed >= 1)
-                push_row(out, (report_row){i, INT64_MIN, o->added, o->removed});
-            continue;
-        }
-        /* events naming the org */
-        const day_list *d = &org->days;
-        if (d->count) {
-            int64_t latest = day_list_latest_in(d, INT64_MIN, INT64_MAX);
-            if (latest > o->latest) o->latest = latest;
-            o->recent |= (uint8_t)day_list_any_in(d, w.recent_a, w.recent_b);
-            o->middle |= (uint8_t)day_list_any_in(d, w.middle_a, w.middle_b);
-            o->before |= (uint8_t)day_list_any_in(d, INT64_MIN, w.middle_a);
-        }
-        if (o->latest == INT64_MIN) continue;
-        if (kind == REPORT_ORG_CHURN && o->members >= 1 && !o->recent)
-            push_row(out, (report_row){i, o->latest, 0, 0});
-        if (kind == REPORT_ORG_REENGAGEMENT && o->recent && !o->middle && o->before)
-            push_row(out, (report_row){i, o->latest, 0, 0});
+        org_own_activity(org, w, o);
+        int candidate = reengagement ? o->recent && !o->middle : o->members >= 1 && !o->recent;
+        if (!candidate) continue;
+        org_acc exact = {.latest = INT64_MIN};
+        org_activity_exact(p, org, w, &exact);
+        org_own_activity(org, w, &exact);
+        if (exact.latest == INT64_MIN) continue;
+        if (kind == REPORT_ORG_CHURN && exact.members >= 1 && !exact.recent)
+            push_row(out, (report_row){i, exact.latest, 0, 0});
+        if (kind == REPORT_ORG_REENGAGEMENT && exact.recent && !exact.middle && exact.before)
+            push_row(out, (report_row){i, exact.latest, 0, 0});
     }
+}
+
+static void org_rows(const project_index *p, report_kind kind, int64_t n_ms, int64_t now, row_list *out) {
+    org_acc *acc = xcalloc(p->norgs ? p->norgs : 1, sizeof *acc);
+    windows w = {now - n_ms, now, now - 2 * n_ms, now - n_ms, NULL};
+    size_t nwords = ((size_t)p->nusers + 63) / 64 + 1;
+    uint64_t *flat = xmalloc(3 * nwords * sizeof *flat); /* deleted users, then the recent and middle windows' */
+    flat_from_bitmap(p->deleted_users, flat, nwords);
+    if (kind == REPORT_ORG_GROWTH || kind == REPORT_ORG_ATTRITION)
+        org_rows_by_changes(p, kind, &w, flat, acc, out);
+    else
+        org_rows_by_activity(p, kind, &w, flat, flat + nwords, flat + 2 * nwords, nwords, acc, out);
     if (w.middle_users) roaring_bitmap_free(w.middle_users);
+    free(flat);
     free(acc);
 }
 
