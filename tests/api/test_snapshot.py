@@ -86,6 +86,25 @@ def reference(tmp_path, data_dir, key, lines, clock):
         assert not (copy / "index.snapshot").exists()
 
 
+STARTED = []
+
+
+def serve(data, args=()):
+    """A started server, stopped at the test's end if the test left it running (a failed assertion)."""
+    s = Server(data, list(args))
+    STARTED.append(s)
+    return s.start()
+
+
+@pytest.fixture(autouse=True)
+def stop_leftover_servers():
+    yield
+    while STARTED:
+        s = STARTED.pop()
+        if s.proc is not None:
+            s.kill()
+
+
 @pytest.fixture(scope="module")
 def stream():
     lines = demo(23)
@@ -103,7 +122,7 @@ def imported(tmp_path, lines):
 def test_a_clean_stop_writes_a_snapshot_that_the_next_start_loads_with_the_same_answers(tmp_path, stream):
     first, _, clock = stream
     data, key = imported(tmp_path, first)
-    s = Server(data, ["--clock", clock]).start()
+    s = serve(data, ["--clock", clock])
     assert "rebuilt from" in start_log(s)
     before = answers(s, key, first)
     assert s.stop() == 0
@@ -118,7 +137,7 @@ def test_a_clean_stop_writes_a_snapshot_that_the_next_start_loads_with_the_same_
 def test_events_stored_after_the_snapshot_are_applied_at_start_even_after_kill_9(tmp_path, stream):
     first, held, clock = stream
     data, key = imported(tmp_path, first)
-    s = Server(data, ["--clock", clock]).start()
+    s = serve(data, ["--clock", clock])
     assert s.stop() == 0  # writes the snapshot of `first`
     s.start()
     for i in range(0, len(held), 1000):
@@ -135,7 +154,7 @@ def test_events_stored_after_the_snapshot_are_applied_at_start_even_after_kill_9
 def test_ids_stored_before_and_after_the_snapshot_are_still_duplicates(tmp_path, stream):
     first, held, clock = stream
     data, key = imported(tmp_path, first)
-    s = Server(data, ["--clock", clock]).start()
+    s = serve(data, ["--clock", clock])
     assert s.stop() == 0
     s.start()
     post(s, key, held[:500])
@@ -155,7 +174,7 @@ def test_ids_stored_before_and_after_the_snapshot_are_still_duplicates(tmp_path,
 def test_a_damaged_snapshot_is_ignored_and_the_index_rebuilt_from_the_log(tmp_path, stream, damage):
     first, _, clock = stream
     data, key = imported(tmp_path, first)
-    s = Server(data, ["--clock", clock]).start()
+    s = serve(data, ["--clock", clock])
     assert s.stop() == 0
     path = pathlib.Path(data) / "index.snapshot"
     body = path.read_bytes()
@@ -172,7 +191,7 @@ def test_a_damaged_snapshot_is_ignored_and_the_index_rebuilt_from_the_log(tmp_pa
 def test_a_snapshot_of_another_store_is_ignored(tmp_path, stream):
     first, _, clock = stream
     data, key = imported(tmp_path, first)
-    s = Server(data, ["--clock", clock]).start()
+    s = serve(data, ["--clock", clock])
     assert s.stop() == 0
     other_lines = demo(24, users=900)  # another store with more events: the snapshot's last seq exists there too
     other = tmp_path / "other"
@@ -180,7 +199,7 @@ def test_a_snapshot_of_another_store_is_ignored(tmp_path, stream):
     run_cli("import", "--data", other, tmp_path / "other.ndjson")
     other_key = create_key(str(other), "*")
     shutil.copy(pathlib.Path(data) / "index.snapshot", other / "index.snapshot")
-    o = Server(str(other), ["--clock", clock]).start()
+    o = serve(str(other), ["--clock", clock])
     assert "no longer holds the snapshot's last event" in o.log_text()
     assert "rebuilt from" in start_log(o)
     assert o.request("GET", "/v1/stats", other_key).json()["events"] == len(other_lines)
@@ -190,12 +209,12 @@ def test_a_snapshot_of_another_store_is_ignored(tmp_path, stream):
 def test_no_snapshot_neither_reads_nor_writes_one(tmp_path, stream):
     first, _, clock = stream
     data, key = imported(tmp_path, first)
-    s = Server(data, ["--no-snapshot"]).start()
+    s = serve(data, ["--no-snapshot"])
     assert s.stop() == 0
     assert not (pathlib.Path(data) / "index.snapshot").exists()
-    s = Server(data).start()
+    s = serve(data)
     assert s.stop() == 0
     assert (pathlib.Path(data) / "index.snapshot").exists()
-    s = Server(data, ["--no-snapshot"]).start()
+    s = serve(data, ["--no-snapshot"])
     assert "rebuilt from" in start_log(s)
     assert s.stop() == 0
