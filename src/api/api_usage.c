@@ -10,7 +10,8 @@
  *   - times are RFC 3339 UTC: usage buckets to the millisecond with trailing zeros dropped (2026-02-23T00:00:00Z),
  *     user times to the centisecond (Tabnine's pattern ...:30.56Z);
  *   - lists are sorted by id; users show the org's current members; /user/{id} needs a current membership, and
- *     /user/usage any user who has belonged to the org (a past member's usage stays readable);
+ *     /user/usage any user who has been a member of the org (a past member's usage stays readable; a user whose
+ *     usage named the org without ever being a member is outside it: 404);
  *   - the organization has no publicKey (orgpulse holds none); teams carry organizationId (v6.2).  */
 #include <math.h>
 #include <stdarg.h>

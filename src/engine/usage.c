@@ -737,9 +737,7 @@ void engine_usage_series_free(usage_series *s) {
 }
 
 int engine_usage_user_belongs(const project_index *p, uint32_t user, uint32_t org) {
-    if (membership_of(p, &p->users[user], org)) return 1;
-    const roaring_bitmap_t *named = series_at(&p->org_usage_users, org);
-    return named && roaring_bitmap_contains(named, user);
+    return membership_of(p, &p->users[user], org) != NULL;
 }
 
 /* ---- ordering by id ---- */

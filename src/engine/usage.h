@@ -92,7 +92,7 @@ size_t engine_usage_bucket_count(int64_t from_ms, int64_t to_ms, usage_granulari
 int engine_usage_series(project_index *p, const usage_query *q, usage_series **out /* OUT */);
 void engine_usage_series_free(usage_series *s);
 
-/* Does some usage or activity of the user count for the org (has ever been a member, or usage named it)? */
+/* Has the user ever been a member of the org (now or in the past)? */
 int engine_usage_user_belongs(const project_index *p, uint32_t user, uint32_t org);
 
 /* What a query grouped by org, team or user lists: the orgs or teams not deleted that the query's restrictions

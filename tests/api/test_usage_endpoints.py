@@ -8,7 +8,7 @@ Clock: the server runs with --clock 2026-03-15T12:00:00Z, so the current month i
 import pytest
 
 from conftest import run_cli
-from usage_support import (O, T, U, Env, invite, joined, member, org, removed, status, team, user)
+from usage_support import (O, T, U, Env, cc, invite, joined, member, org, removed, status, team, user)
 
 
 @pytest.fixture(scope="module")
@@ -260,6 +260,15 @@ def test_a_user_who_is_not_a_current_member_is_404(proj):
         assert error_of(proj.get(f"/api/v1/user/{u}", organizationId=O(1)), 404)["message"] == "Not Found"
     assert proj.get("/api/v1/user/usage", organizationId=O(1), userId=U(9), granularity="all",
                     **{"from": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z"}).status_code == 404
+
+
+def test_user_usage_of_a_user_whose_usage_named_the_org_without_being_a_member_is_404(proj):
+    proj.post(acme() + [user(9), cc(9, "2026-01-01T10:00:00Z", chars=11, org_id=1)])
+    window = {"from": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z"}
+    assert proj.get("/api/v1/user/usage", organizationId=O(1), userId=U(9), granularity="all",
+                    **window).status_code == 404
+    assert proj.get("/api/v1/user/usage", organizationId=O(1), userId=U(4), granularity="all",
+                    **window).status_code == 200  # removed: was a member, its usage stays readable
 
 
 # ---- utilization ----

@@ -2,6 +2,8 @@
 unless DB exists, then run every question 1 + REPEAT times with Python's sqlite3 module (REPEAT 0: one run, which is
 then its time). Writes JSON like orgpulse.py, after every question; questions already in OUT are not asked again
 (SQLite takes minutes per question at 1M users: an interrupted run resumes).
+A question still running after TIMEOUT seconds (env SQLITE_TIMEOUT, default none) is interrupted and recorded as
+timed out.
     sqlite_run.py CSV DB QUERIES.json REPEAT OUT.json"""
 import csv
 import json
@@ -38,14 +40,26 @@ db = sqlite3.connect(DB)
 db.execute("PRAGMA cache_size=-2000000")  # 2 GB page cache: warm runs read memory
 db.execute("PRAGMA mmap_size=8000000000")
 db.execute("PRAGMA temp_store=MEMORY")
+TIMEOUT = float(os.environ.get("SQLITE_TIMEOUT", "0"))
+deadline = [0.0]
+if TIMEOUT:
+    db.set_progress_handler(lambda: 1 if time.perf_counter() > deadline[0] else 0, 100000)
 for q in json.load(open(QFILE)):
     if q["label"] in out:
         continue
     ms = []
-    for i in range(REPEAT + 1):
-        t0 = time.perf_counter()
-        rows = db.execute(q["sql"]).fetchall()
-        ms.append((time.perf_counter() - t0) * 1000)
+    try:
+        for i in range(REPEAT + 1):
+            t0 = time.perf_counter()
+            deadline[0] = t0 + TIMEOUT
+            rows = db.execute(q["sql"]).fetchall()
+            ms.append((time.perf_counter() - t0) * 1000)
+    except sqlite3.OperationalError as e:  # interrupted by the progress handler
+        out[q["label"]] = {"timed_out_s": TIMEOUT, "ms": [TIMEOUT * 1000], "check": None, "error": str(e)}
+        print(f"sqlite {q['label']}: timed out after {TIMEOUT:.0f} s", file=sys.stderr)
+        json.dump(out, open(OUT + ".tmp", "w"), indent=1)
+        os.replace(OUT + ".tmp", OUT)
+        continue
     check = (rows[0][-1] if rows else 0) if q["kind"] == "report" else sum(r[-1] for r in rows)
     warm = ms[1:] or ms
     out[q["label"]] = {"cold": ms[0], "ms": warm, "check": check}

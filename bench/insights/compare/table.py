@@ -19,17 +19,30 @@ def fmt(x):
     return f"{x:.1f}" if x < 100 else f"{x:,.0f}"
 
 
+def timed_out(k, label):
+    return "timed_out_s" in res[k][label]
+
+
+def cell(k, label):
+    return ("> " if timed_out(k, label) else "") + fmt(p50(k, label))
+
+
+def ratio(k, label, op):
+    return ("> " if timed_out(k, label) else "") + f"{p50(k, label) / op:,.0f}x"
+
+
 head = ["question", "orgpulse p50 ms"] + [f"{n} p50 ms" for _, n in dbs] + [f"{n} / orgpulse" for _, n in dbs] + \
        ["same answer"]
 print("| " + " | ".join(head) + " |")
 print("|" + "---|" * len(head))
 for label in labels:
     op = p50("orgpulse", label)
-    cells = [label, fmt(op)] + [fmt(p50(k, label)) for k, _ in dbs] + [f"{p50(k, label) / op:,.0f}x" for k, _ in dbs]
+    cells = [label, fmt(op)] + [cell(k, label) for k, _ in dbs] + [ratio(k, label, op) for k, _ in dbs]
     c = res["orgpulse"][label]["check"]
-    same = all(res[k][label]["check"] == c for k, _ in dbs)
-    cells.append(("yes" if same else "NO: " + ", ".join(f"{n} {res[k][label]['check']}" for k, n in dbs)) +
-                 f" ({c})")
+    ran = [(k, n) for k, n in dbs if not timed_out(k, label)]
+    same = all(res[k][label]["check"] == c for k, _ in ran)
+    cells.append(("yes" if same else "NO: " + ", ".join(f"{n} {res[k][label]['check']}" for k, n in ran)) +
+                 f" ({c})" + "".join(f"; {n} timed out" for k, n in dbs if timed_out(k, label)))
     print("| " + " | ".join(cells) + " |")
 print()
 n_warm = {n: len(res[k][labels[0]]["ms"]) for k, n in NAMES if k in res}
