@@ -112,6 +112,21 @@ def test_active_users_streams_a_large_answer_in_chunks_and_it_is_complete(proj):
     assert body["month"][0]["usersList"] == ids[:7000] and body["month"][2]["usersList"] == ids[:10000]
 
 
+def test_a_client_leaving_in_the_middle_of_a_streamed_answer_leaves_the_server_well(proj):
+    ids = [f"gone-{n:06d}" for n in range(20000)]
+    events = [act(uid, f"2026-03-{d:02d}T10:00:00Z") for d in range(1, 8) for uid in ids]
+    for k in range(0, len(events), 20000):
+        proj.post(events[k:k + 20000])
+    for _ in range(3):
+        r = proj.env.server.request("GET", BASE + "active-users", proj.key, params=WINDOW, stream=True)
+        assert r.status_code == 200
+        next(r.iter_content(4096))
+        r.close()
+    proj.post([act("after", "2026-03-10T10:00:00Z")])
+    body = ok(proj, "active-users", start="2026-03-10T00:00:00.000Z", end="2026-03-10T00:00:00.000Z")
+    assert body == {"month": [{"usersList": ["after"], "users": 1, "day": 10, "month": 3, "year": 2026}]}
+
+
 # ---- new-users ----
 
 def test_new_users_lists_signup_days_newest_first_as_midnight_iso_strings(proj):
