@@ -109,9 +109,19 @@ static void active_done(void *ctx) {
 /* Write ids of the current day into out until the piece is full; closes the day's object when its ids are done. */
 static void active_write_ids(active_stream *st, buf *out) {
     const project_index *p = st->p;
+    enum { GROUP = 32 };
     while (st->pos < st->n && out->len < ACTIVE_PIECE_BYTES) {
-        if (st->pos) buf_append_char(out, ',');
-        render_text_string(out, p->users[st->users[st->pos++]].id);
+        /* the ids are scattered over a million user records and their strings: ask for a group of them at once
+         * (each a cache and TLB miss), then write them (the profile was 80% waiting on these loads one by one) */
+        uint32_t k = st->n - st->pos < GROUP ? st->n - st->pos : GROUP;
+        const char *ids[GROUP];
+        for (uint32_t i = 0; i < k; i++) __builtin_prefetch(&p->users[st->users[st->pos + i]].id);
+        for (uint32_t i = 0; i < k; i++) __builtin_prefetch(ids[i] = p->users[st->users[st->pos + i]].id);
+        for (uint32_t i = 0; i < k; i++) {
+            if (st->pos) buf_append_char(out, ',');
+            render_text_string(out, ids[i]);
+            st->pos++;
+        }
     }
     if (st->pos < st->n) return;
     buf_append_str(out, "],");
