@@ -97,6 +97,23 @@ def test_walking_while_users_are_added_between_pages_still_visits_each_user_once
     assert seen == sorted(seen)
 
 
+def test_walking_back_while_users_are_added_and_deleted_still_visits_each_user_once(proj):
+    ids = [f"user-{n:03d}" for n in range(0, 100, 2)]
+    proj.post([named(i) for i in ids])
+    start = "limit=6&before=user-099"
+    gone = []
+
+    def churn(pages):  # after each page, a user added ahead of the cursor and one behind it, one deleted behind it
+        victim = f"user-{70 - 10 * pages:03d}"
+        gone.append(victim)
+        proj.post([named(f"user-{90 - 8 * pages + 1:03d}"), named(f"user-{99 - pages}b"),
+                   {"type": "user.deleted", "user_id": victim, "timestamp": "2026-02-01T00:00:00Z"}])
+
+    seen = walk(proj, start, "previous", between=churn)
+    assert len(seen) == len(set(seen)) and seen == sorted(seen, reverse=True)
+    assert set(ids) - set(gone) <= set(seen)
+
+
 def test_deleted_users_are_not_listed_and_pages_skip_over_them(proj):
     proj.post([named(U(n)) for n in range(1, 7)] + [status("deleted", n, "2026-02-01") for n in (2, 3, 4)])
     ids, pg = page(proj, "limit=2")
