@@ -65,6 +65,8 @@ typedef struct http_stream {
     http_stream_next next;
     void (*done)(void *ctx);
     void *ctx;
+    size_t *sent_total; /* the request's response_bytes, for the access log: libmicrohttpd reads a body only while its
+                         * request lives (it reports completion before it frees the response) */
 } http_stream;
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max) {
@@ -81,6 +83,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max) {
     if (n > max) n = max;
     memcpy(out, st->piece.data + st->sent, n);
     st->sent += n;
+    *st->sent_total += n;
     return (ssize_t)n;
 }
 
@@ -100,6 +103,7 @@ int http_respond_stream(http_request *req, int status, const char *content_type,
     http_stream *st = xcalloc(1, sizeof *st);
     buf_init(&st->piece);
     st->next = next, st->done = done, st->ctx = ctx;
+    st->sent_total = &req->response_bytes;
     struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, st, stream_free);
     if (!r) {
         stream_free(st);
