@@ -39,4 +39,16 @@ int api_usage_user_usage(http_request *req);
 int api_usage_user(http_request *req);
 int api_usage_query(http_request *req);
 
+/* Engagement dashboard, Rocket.Chat-compatible (api_engagement.c) */
+int api_engagement_active_users(http_request *req);
+int api_engagement_new_users(http_request *req);
+int api_engagement_users_by_hour(http_request *req);
+int api_engagement_busier_hourly(http_request *req);
+int api_engagement_busier_weekly(http_request *req);
+
+/* Users & usage statistics v2 (api_users_v2.c) */
+int api_users_v2_list(http_request *req);
+int api_users_v2_get(http_request *req);
+int api_users_v2_active_users(http_request *req);
+
 #endif

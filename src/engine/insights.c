@@ -730,6 +730,13 @@ void insights_warm(project_index *p) {
     pthread_mutex_unlock(&p->cache_lock);
 }
 
+const id_ranks *insights_user_ranks(project_index *p) {
+    pthread_mutex_lock(&p->cache_lock);
+    ranks_refresh(p, &p->user_ranks, p->nusers, user_id_of);
+    pthread_mutex_unlock(&p->cache_lock);
+    return &p->user_ranks;
+}
+
 void insights_cache_clear(project_index *p) {
     for (size_t i = 0; i < p->nreports; i++) report_release(p->reports[i]);
     p->nreports = 0;

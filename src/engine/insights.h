@@ -88,6 +88,10 @@ report *insights_report_get(project_index *p, report_kind kind, int interval_day
 void report_release(report *r);
 /* Prepare what reports need that is slow to make on a first request (the id orders), e.g. after a rebuild. */
 void insights_warm(project_index *p);
+/* The users in id order (bytewise), brought up to date with the index: order[k] is the k-th user, rank[u] user u's
+ * position. The caller holds the read lock; the answer stays valid and unchanged while it does (every reader that
+ * refreshes it under the same read lock finds it current). */
+const id_ranks *insights_user_ranks(project_index *p);
 /* Free every cached report of the project (at shutdown). */
 void insights_cache_clear(project_index *p);
 

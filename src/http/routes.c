@@ -40,6 +40,18 @@ const route route_table[] = {
     {"GET", "/api/v1/team/{teamId}",                  api_usage_team,             "usage:read", FAMILY_USAGE, ROUTE_ORG_KEY_OK},
     {"GET", "/api/v1/user/usage",                     api_usage_user_usage,       "usage:read", FAMILY_USAGE, ROUTE_ORG_KEY_OK},
     {"GET", "/api/v1/user/{user_id}",                 api_usage_user,             "usage:read", FAMILY_USAGE, ROUTE_ORG_KEY_OK},
+    /* Engagement dashboard (Rocket.Chat-compatible); X-Auth-Token is accepted as well as Bearer (server.c) */
+    {"GET", "/api/v1/engagement-dashboard/users/active-users",    api_engagement_active_users,  "engagement:read", FAMILY_ENGAGEMENT, 0},
+    {"GET", "/api/v1/engagement-dashboard/users/new-users",       api_engagement_new_users,     "engagement:read", FAMILY_ENGAGEMENT, 0},
+    {"GET", "/api/v1/engagement-dashboard/users/users-by-time-of-the-day-in-a-week", api_engagement_users_by_hour, "engagement:read", FAMILY_ENGAGEMENT, 0},
+    {"GET", "/api/v1/engagement-dashboard/users/chat-busier/hourly-data", api_engagement_busier_hourly, "engagement:read", FAMILY_ENGAGEMENT, 0},
+    {"GET", "/api/v1/engagement-dashboard/users/chat-busier/weekly-data", api_engagement_busier_weekly, "engagement:read", FAMILY_ENGAGEMENT, 0},
+
+    /* Users & usage statistics v2 (Metacom-compatible); environment-id, when sent, must name the key's project */
+    {"GET", "/api/v2/users",                          api_users_v2_list,          "users:read", FAMILY_USERS_V2, 0},
+    {"GET", "/api/v2/users/{id}",                     api_users_v2_get,           "users:read", FAMILY_USERS_V2, 0},
+    {"GET", "/api/v2/usage-statistics/active-users",  api_users_v2_active_users,  "users:read", FAMILY_USERS_V2, 0},
+
     /* orgpulse's own usage query (what the dashboard plots) */
     {"GET", "/v1/usage",                              api_usage_query,            "usage:read", FAMILY_ORGPULSE, 0},
 };

@@ -57,6 +57,68 @@ int http_respond_json(http_request *req, int status, json_t *body) {
     return http_respond(req, status, "application/json", text, strlen(text));
 }
 
+/* A streamed body: the piece being sent and the producer of the next ones. */
+typedef struct http_stream {
+    buf piece;
+    size_t sent; /* bytes of piece already handed to libmicrohttpd */
+    int last;    /* the producer has said its last piece is in `piece` */
+    http_stream_next next;
+    void (*done)(void *ctx);
+    void *ctx;
+    size_t *sent_total; /* the request's response_bytes, for the access log: libmicrohttpd reads a body only while its
+                         * request lives (it reports completion before it frees the response) */
+} http_stream;
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max) {
+    (void)pos;
+    http_stream *st = cls;
+    while (st->sent == st->piece.len) {
+        if (st->last) return MHD_CONTENT_READER_END_OF_STREAM;
+        st->piece.len = 0, st->sent = 0;
+        int rc = st->next(st->ctx, &st->piece);
+        if (rc < 0) return MHD_CONTENT_READER_END_WITH_ERROR;
+        if (rc == 0) st->last = 1;
+    }
+    size_t n = st->piece.len - st->sent;
+    if (n > max) n = max;
+    memcpy(out, st->piece.data + st->sent, n);
+    st->sent += n;
+    *st->sent_total += n;
+    return (ssize_t)n;
+}
+
+static void stream_free(void *cls) {
+    http_stream *st = cls;
+    if (st->done) st->done(st->ctx);
+    buf_free(&st->piece);
+    free(st);
+}
+
+int http_respond_stream(http_request *req, int status, const char *content_type, http_stream_next next,
+                        void (*done)(void *ctx), void *ctx) {
+    if (req->responded) {
+        if (done) done(ctx);
+        return 0;
+    }
+    http_stream *st = xcalloc(1, sizeof *st);
+    buf_init(&st->piece);
+    st->next = next, st->done = done, st->ctx = ctx;
+    st->sent_total = &req->response_bytes;
+    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, st, stream_free);
+    if (!r) {
+        stream_free(st);
+        return -1;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    for (int i = 0; i < req->nextra_headers; i++)
+        MHD_add_response_header(r, req->extra_header_names[i], req->extra_header_values[i]);
+    MHD_queue_response(req->conn, (unsigned)status, r);
+    MHD_destroy_response(r);
+    req->status = status;
+    req->responded = 1;
+    return 0;
+}
+
 void http_add_header(http_request *req, const char *name, const char *value) {
     if (req->nextra_headers == HTTP_MAX_HEADERS) return;
     req->extra_header_names[req->nextra_headers] = name;
@@ -89,6 +151,25 @@ int http_query_count(http_request *req, const char *name) {
 
 const char *http_header(http_request *req, const char *name) {
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+typedef struct each_ctx {
+    int (*fn)(void *ctx, const char *name, const char *value);
+    void *ctx;
+    int rc;
+} each_ctx;
+
+static enum MHD_Result each_value(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    (void)kind;
+    each_ctx *c = cls;
+    c->rc = c->fn(c->ctx, key, value ? value : "");
+    return c->rc ? MHD_NO : MHD_YES;
+}
+
+int http_query_each(http_request *req, int (*fn)(void *ctx, const char *name, const char *value), void *ctx) {
+    each_ctx c = {fn, ctx, 0};
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, each_value, &c);
+    return c.rc;
 }
 
 /* ---- dispatch ---- */
@@ -135,6 +216,17 @@ static const char *presented_secret(http_request *req) {
     return NULL;
 }
 
+/* Users v2: an `environment-id` header, when sent, names the key's project by id or by name (auth.md). */
+static int environment_matches(http_request *req) {
+    const char *env = http_header(req, "environment-id");
+    if (!env) return 1;
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)req->caller.project_id);
+    if (strcmp(env, id) == 0) return 1;
+    int64_t named;
+    return *env && store_project_find(req->app->store, env, &named) == STORE_OK && named == req->caller.project_id;
+}
+
 static int authenticate(http_request *req) {
     const route *r = req->route;
     const char *secret = presented_secret(req);
@@ -149,6 +241,8 @@ static int authenticate(http_request *req) {
     }
     if (req->caller.org_id && !(r->flags & ROUTE_ORG_KEY_OK))
         return http_error(req, 403, NULL, "an organization-scoped API key cannot use this endpoint"), -1;
+    if (req->family == FAMILY_USERS_V2 && !environment_matches(req))
+        return http_error(req, 403, NULL, "environment-id does not match the API key's environment"), -1;
     return 0;
 }
 

@@ -81,6 +81,15 @@ typedef struct http_request {
 /* ---- responses (each takes ownership of what it is given) ---- */
 int http_respond(http_request *req, int status, const char *content_type, char *body, size_t len);
 int http_respond_json(http_request *req, int status, json_t *body);
+/* A body produced while it is sent (libmicrohttpd pulls it as the socket drains; HTTP/1.1 chunked encoding), for
+ * answers too large to build in memory. `next` appends the body's following piece to `out` (empty on entry) and
+ * returns 1 while more may follow, 0 after the last piece (which may be empty), or -1 to abort the connection. It runs
+ * on a server thread, possibly after the handler returned, so it must take whatever locks it needs itself, for each
+ * piece. `done` (may be NULL) frees ctx once the response is over, sent or not; it is also called when this fails. */
+struct buf;
+typedef int (*http_stream_next)(void *ctx, struct buf *out);
+int http_respond_stream(http_request *req, int status, const char *content_type, http_stream_next next,
+                        void (*done)(void *ctx), void *ctx);
 /* Add a header to the response about to be sent (value copied). */
 void http_add_header(http_request *req, const char *name, const char *value);
 /* Send an error in the request's family shape. `field` may be NULL. */
@@ -99,6 +108,9 @@ const char *http_query(http_request *req, const char *name);
 /* Number of times a query parameter appears. */
 int http_query_count(http_request *req, const char *name);
 const char *http_header(http_request *req, const char *name);
+/* Call fn for each query parameter in the order the client sent them, until it returns nonzero (that value is
+ * returned; 0 when every parameter was seen). */
+int http_query_each(http_request *req, int (*fn)(void *ctx, const char *name, const char *value), void *ctx);
 
 /* ---- life cycle ---- */
 typedef struct http_server http_server;

@@ -121,6 +121,16 @@ int time_parse_rfc3339(const char *s, size_t len, int64_t *out_ms) {
     return 0;
 }
 
+int time_parse_iso_strict(const char *s, size_t len, int64_t *out_ms) {
+    int64_t ms;
+    char again[TIME_FORMAT_MAX];
+    if (len != 24 || time_parse_rfc3339(s, len, &ms) != 0) return -1;
+    time_format_rfc3339_ms(ms, again);
+    if (memcmp(again, s, len) != 0) return -1;
+    *out_ms = ms;
+    return 0;
+}
+
 int32_t time_day_of(int64_t ms) {
     int64_t d = ms / TIME_MS_PER_DAY;
     if (ms % TIME_MS_PER_DAY < 0) d--;

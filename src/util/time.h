@@ -16,6 +16,11 @@
  * separator accepted). Fractions finer than milliseconds are truncated. Returns 0, or -1 if malformed. */
 int time_parse_rfc3339(const char *s, size_t len, int64_t *out_ms);
 
+/* Parse the exact form JavaScript's Date.prototype.toISOString writes, `YYYY-MM-DDTHH:mm:ss.sssZ` (Rocket.Chat's
+ * isDateISOString: the text must survive a round trip unchanged, so no offset, no leap second, three fraction
+ * digits, a real calendar date). Returns 0, or -1. */
+int time_parse_iso_strict(const char *s, size_t len, int64_t *out_ms);
+
 /* Parse `YYYY-MM-DD` strictly (a real calendar date). Returns 0, or -1. */
 int time_parse_date(const char *s, size_t len, int32_t *out_day);
 

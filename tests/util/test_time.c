@@ -701,6 +701,34 @@ static void now_ms_is_close_to_libc_time(void **state) {
     assert_true(now >= libc - 2000 && now <= libc + 2000);
 }
 
+/* ---- the strict ISO string form (Rocket.Chat's isDateISOString) ---- */
+
+static int iso_strict(const char *s, int64_t *out) { return time_parse_iso_strict(s, strlen(s), out); }
+
+static void iso_strict_accepts_what_to_iso_string_writes(void **state) {
+    (void)state;
+    int64_t ms = 0;
+    assert_int_equal(iso_strict("2023-10-05T14:48:00.000Z", &ms), 0);
+    assert_int_equal(ms, utc_ms(2023, 10, 5, 14, 48, 0, 0));
+    assert_int_equal(iso_strict("1970-01-01T00:00:00.001Z", &ms), 0);
+    assert_int_equal(ms, 1);
+    assert_int_equal(iso_strict("2024-02-29T23:59:59.999Z", &ms), 0);
+    assert_int_equal(ms, utc_ms(2024, 2, 29, 23, 59, 59, 999));
+}
+
+static void iso_strict_rejects_every_other_form(void **state) {
+    (void)state;
+    const char *bad[] = {"2023-10-05T14:48:00Z", "2023-10-05", "2023-10-05T14:48:00.000+00:00", "2023-10-05T14:48:00.00Z",
+                         "2023-10-05T14:48:00.0000Z", "2023-10-05t14:48:00.000z", "2023-10-05 14:48:00.000Z",
+                         "2023-02-29T00:00:00.000Z", "2023-10-05T24:00:00.000Z", "2023-10-05T14:48:60.000Z",
+                         "2023-10-05T14:48:00.000Z ", "", "1696517280000"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int64_t ms = 42;
+        assert_int_equal(iso_strict(bad[i], &ms), -1);
+        assert_int_equal(ms, 42);
+    }
+}
+
 static void monotonic_clock_never_goes_back(void **state) {
     (void)state;
     int64_t a = time_monotonic_us();
@@ -788,6 +816,8 @@ int main(void) {
         cmocka_unit_test(parse_month_rejects_other_shapes),
         cmocka_unit_test(now_ms_is_close_to_libc_time),
         cmocka_unit_test(monotonic_clock_never_goes_back),
+        cmocka_unit_test(iso_strict_accepts_what_to_iso_string_writes),
+        cmocka_unit_test(iso_strict_rejects_every_other_form),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,67 @@
+/* user_list.c: pages of users in id order and the enabled-user count (see user_list.h). The id order is the one
+ * insights.c keeps (insights_user_ranks); a cursor is found in it by binary search, so a page costs O(log n + limit)
+ * plus the deleted users it steps over. */
+#include "engine/user_list.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/insights.h"
+#include "util/buf.h"
+
+/* The first position in id order whose id compares > key (strictly) when `strict`, else >= key. */
+static uint32_t position_of(const project_index *p, const id_ranks *r, const char *key, int strict) {
+    uint32_t lo = 0, hi = r->count;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(p->users[r->order[mid]].id, key);
+        if (c < 0 || (strict && c == 0)) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* Is a listed (not deleted) user at a position in [from, to)? */
+static int any_listed(const project_index *p, const id_ranks *r, uint32_t from, uint32_t to) {
+    for (uint32_t k = from; k < to; k++)
+        if (!p->users[r->order[k]].deleted) return 1;
+    return 0;
+}
+
+int engine_user_list_page(project_index *p, const char *after, const char *before, uint32_t limit,
+                          engine_user_page *out) {
+    memset(out, 0, sizeof *out);
+    const id_ranks *r = insights_user_ranks(p);
+    out->users = xmalloc((size_t)(limit ? limit : 1) * sizeof *out->users);
+    uint32_t first, last; /* the page spans positions [first, last) */
+    if (before) {
+        last = position_of(p, r, before, 0);
+        first = last;
+        uint32_t got = 0;
+        while (first > 0 && got < limit)
+            if (!p->users[r->order[--first]].deleted) got++;
+        for (uint32_t k = first; k < last; k++)
+            if (!p->users[r->order[k]].deleted) out->users[out->n++] = r->order[k];
+    } else {
+        first = after ? position_of(p, r, after, 1) : 0;
+        last = first;
+        while (last < r->count && out->n < limit) {
+            uint32_t u = r->order[last++];
+            if (!p->users[u].deleted) out->users[out->n++] = u;
+        }
+    }
+    out->has_previous = any_listed(p, r, 0, first);
+    out->has_next = any_listed(p, r, last, r->count);
+    return 0;
+}
+
+void engine_user_page_free(engine_user_page *pg) {
+    free(pg->users);
+    memset(pg, 0, sizeof *pg);
+}
+
+uint64_t engine_user_count_enabled(const project_index *p) {
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < p->nusers; i++) n += !p->users[i].deleted && !p->users[i].deactivated;
+    return n;
+}

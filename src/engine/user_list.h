@@ -1,0 +1,27 @@
+/* user_list.h: the users of a project as a list: pages in id order (bytewise) with keyset cursors, which stay exact
+ * while users are added or deleted between pages, and the count of enabled users. Used by api/api_users_v2.c.
+ * Every function needs the project's read lock, held by the caller. */
+#ifndef ORGPULSE_ENGINE_USER_LIST_H
+#define ORGPULSE_ENGINE_USER_LIST_H
+
+#include <stdint.h>
+
+#include "engine/index.h"
+
+typedef struct engine_user_page {
+    uint32_t *users; /* user indexes, ascending by id; owned (engine_user_page_free) */
+    uint32_t n;
+    int has_previous, has_next; /* a listed user sorts before the page's first / after its last (or the cursor) */
+} engine_user_page;
+
+/* The users not deleted, in id order: with `after` the first `limit` whose id sorts after it; with `before` the last
+ * `limit` whose id sorts before it; with neither the first `limit`. The cursors need not be ids of existing users.
+ * Returns 0 with *out filled (free it with engine_user_page_free even when empty). */
+int engine_user_list_page(project_index *p, const char *after, const char *before, uint32_t limit,
+                          engine_user_page *out /* OUT */);
+void engine_user_page_free(engine_user_page *pg);
+
+/* Users neither deleted nor deactivated. */
+uint64_t engine_user_count_enabled(const project_index *p);
+
+#endif
