@@ -286,7 +286,7 @@ int api_engagement_busier_hourly(http_request *req) {
     project_index *p = project_of(req);
     if (p) {
         pthread_rwlock_rdlock(&p->lock);
-        engine_engagement_hour_buckets(p, hour_of(start - 24 * HOUR_MS), hour_of(start), buckets);
+        engine_engagement_hour_buckets(p, start - 24 * HOUR_MS, start + 1, buckets); /* [start - 24 h, start] */
         pthread_rwlock_unlock(&p->lock);
     }
     for (int k = 0; k < 12; k++) any |= buckets[k];

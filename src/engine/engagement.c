@@ -7,6 +7,7 @@
 
 #include "engine/insights.h"
 #include "util/buf.h"
+#include "util/time.h"
 
 static const roaring_bitmap_t *slot_of(const bitmap_series *s, int32_t i) {
     return i >= 0 && i < s->count ? s->items[i] : NULL;
@@ -57,15 +58,20 @@ int engine_engagement_day_users(project_index *p, int32_t day, uint32_t **out, u
     return 0;
 }
 
-void engine_engagement_hour_buckets(const project_index *p, int32_t first_hour, int32_t last_hour, uint64_t out[12]) {
-    for (int k = 0; k < 12; k++) {
-        roaring_bitmap_t *u = roaring_bitmap_create();
-        for (int32_t h = first_hour; h <= last_hour; h++) {
-            const roaring_bitmap_t *b = slot_of(&p->hour_users, h);
-            if (b && (h % 24) / 2 == k) roaring_bitmap_or_inplace(u, b);
-        }
-        out[k] = count_listed(p, u);
+void engine_engagement_hour_buckets(const project_index *p, int64_t a_ms, int64_t b_ms, uint64_t out[12]) {
+    const int64_t H = TIME_MS_PER_HOUR;
+    roaring_bitmap_t *bucket[12];
+    for (int k = 0; k < 12; k++) bucket[k] = roaring_bitmap_create();
+    if (a_ms < 0) a_ms = 0; /* no activity before 1970 */
+    for (int64_t h = a_ms / H; a_ms < b_ms && h <= (b_ms - 1) / H; h++) {
+        int64_t lo = h * H > a_ms ? h * H : a_ms, hi = (h + 1) * H < b_ms ? (h + 1) * H : b_ms;
+        roaring_bitmap_t *u = insights_users_active_between(p, lo, hi);
+        roaring_bitmap_or_inplace(bucket[(h % 24) / 2], u);
         roaring_bitmap_free(u);
+    }
+    for (int k = 0; k < 12; k++) {
+        out[k] = count_listed(p, bucket[k]);
+        roaring_bitmap_free(bucket[k]);
     }
 }
 

@@ -27,9 +27,10 @@ int engine_engagement_day_users(project_index *p, int32_t day, uint32_t **out /*
 uint64_t engine_engagement_day_count(const project_index *p, int32_t day);
 uint64_t engine_engagement_hour_count(const project_index *p, int32_t hour);
 
-/* Distinct users active in each 2-hour bucket of the hours first_hour..last_hour (inclusive): out[k] counts the users
- * active in an hour h of that span with (h mod 24) / 2 == k. */
-void engine_engagement_hour_buckets(const project_index *p, int32_t first_hour, int32_t last_hour, uint64_t out[12]);
+/* Distinct users active in each 2-hour bucket of the window [a_ms, b_ms): out[k] counts the users with an activity
+ * time in the window during an hour h with (h mod 24) / 2 == k (the window's first and last hours are cut exactly,
+ * from the users' day lists: insights_users_active_between). */
+void engine_engagement_hour_buckets(const project_index *p, int64_t a_ms, int64_t b_ms, uint64_t out[12]);
 
 /* Signups on each day of [from_day, to_day]: out[d - from_day]. Returns 0 with *out (caller frees) when
  * from_day <= to_day, else -1 with *out == NULL. */

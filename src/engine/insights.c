@@ -314,6 +314,10 @@ static roaring_bitmap_t *users_active_in(const project_index *p, int64_t a, int6
     return out;
 }
 
+roaring_bitmap_t *insights_users_active_between(const project_index *p, int64_t a_ms, int64_t b_ms) {
+    return users_active_in(p, a_ms, b_ms);
+}
+
 /* ---- champion: active days per user, as bit-sliced counters ----
  * The window's day bitmaps are added up 64 users at a time. For each block of 65,536 user indexes (one roaring
  * container per day), COUNT_PLANES words per 64 users hold their counts bit by bit (word j: bit j of each count),

@@ -92,6 +92,10 @@ void insights_warm(project_index *p);
  * position. The caller holds the read lock; the answer stays valid and unchanged while it does (every reader that
  * refreshes it under the same read lock finds it current). */
 const id_ranks *insights_user_ranks(project_index *p);
+/* The users with an activity time in [a_ms, b_ms), in a new bitmap (caller frees): whole days and hours from the
+ * day and hour bitmaps, a cut hour from its users' day lists (a day's activity spanning its first to its last time,
+ * as in the reports). The caller holds the read lock. */
+roaring_bitmap_t *insights_users_active_between(const project_index *p, int64_t a_ms, int64_t b_ms);
 /* Free every cached report of the project (at shutdown). */
 void insights_cache_clear(project_index *p);
 

@@ -205,9 +205,9 @@ static const char *presented_secret(http_request *req) {
         while (*s == ' ') s++;
         return s;
     }
-    if (req->family == FAMILY_ENGAGEMENT) {
+    if (req->family == FAMILY_ENGAGEMENT) { /* Rocket.Chat's pair: the token counts only with an X-User-Id (any) */
         const char *t = http_header(req, "X-Auth-Token");
-        if (t) return t;
+        if (t && http_header(req, "X-User-Id")) return t;
     }
     if (req->family == FAMILY_ORGS) {
         const char *k = http_query(req, "personal_api_key");

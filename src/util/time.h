@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #define TIME_MS_PER_DAY 86400000LL
+#define TIME_MS_PER_HOUR 3600000LL
 #define TIME_FORMAT_MAX 64
 
 /* Parse an RFC 3339 date-time (`2026-01-05T14:48:00Z`, `2026-01-05T14:48:00.123+02:00`; 't'/'z' and a space

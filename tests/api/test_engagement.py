@@ -193,6 +193,19 @@ def test_hourly_data_gives_twelve_two_hour_buckets_over_the_24_hours_before_star
     assert set(body["hours"][0]) == {"users", "hour"}
 
 
+def test_hourly_data_counts_only_activity_inside_start_minus_24_hours_to_start_within_cut_hours(proj):
+    # start at 22:30: the window is [Mar 10 22:30, Mar 11 22:30]; the hours 22 of both days are cut
+    proj.post([activity(1, "2026-03-10T22:00"),   # 30 min before the window: not counted
+               activity(2, "2026-03-10T22:45"),   # inside
+               activity(3, "2026-03-11T22:30"),   # exactly at start: inside (the window is closed at start)
+               activity(4, "2026-03-11T22:40"),   # after start: not counted
+               activity(5, "2026-03-11T00:30")])
+    body = ok(proj, "chat-busier/hourly-data", start="2026-03-11T22:30:00.000Z")
+    counts = {x["hour"]: x["users"] for x in body["hours"]}
+    assert counts[22] == 2 and counts[0] == 1
+    assert sum(counts.values()) == 3
+
+
 def test_hourly_data_is_empty_when_nobody_was_active(proj):
     proj.post([activity(1, "2026-03-01T10:00")])
     assert ok(proj, "chat-busier/hourly-data", start="2026-03-11T12:00:00.000Z") == {"hours": []}
@@ -266,7 +279,8 @@ def test_x_auth_token_with_any_x_user_id_authenticates(proj):
     r = proj.env.server.request("GET", BASE + "active-users", params=WINDOW,
                                 headers={"X-Auth-Token": proj.key, "X-User-Id": "2tTEqR7ZNMJ4HGGNa"})
     assert r.status_code == 200 and len(r.json()["month"]) == 1
-    r = proj.env.server.request("GET", BASE + "active-users", params=WINDOW, headers={"x-auth-token": proj.key})
+    r = proj.env.server.request("GET", BASE + "active-users", params=WINDOW,
+                                headers={"x-auth-token": proj.key, "x-user-id": "any"})  # header names: any case
     assert r.status_code == 200
 
 
@@ -280,7 +294,8 @@ def test_bearer_authenticates_too(proj):
 def test_no_key_or_a_wrong_one_gets_rocket_chats_401_body(proj, endpoint):
     server = proj.env.server
     for headers in [{}, {"X-Auth-Token": "op_0123456789abcdef_" + "0" * 48, "X-User-Id": "u"},
-                    {"X-User-Id": "u"}, {"Authorization": "Bearer garbage"}]:
+                    {"X-User-Id": "u"}, {"Authorization": "Bearer garbage"},
+                    {"X-Auth-Token": proj.key}]:  # a valid token without X-User-Id: Rocket.Chat wants the pair
         r = server.request("GET", BASE + endpoint, params=WINDOW, headers=headers)
         assert r.status_code == 401, headers
         assert r.json() == UNAUTHORIZED
