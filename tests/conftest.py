@@ -119,6 +119,15 @@ class Server:
                             headers={"Content-Type": "application/json"})
 
 
+def started_env(env_class, tmp_path_factory, name):
+    """For a module-scoped fixture: `yield from started_env(Env, tmp_path_factory, "name")` starts env_class's server
+    on a new data directory, yields the env, and at the end requires the server to stop cleanly."""
+    e = env_class(tmp_path_factory.mktemp(name) / "data").start()
+    yield e
+    rc = e.server.stop()
+    assert rc == 0, f"server exited {rc}: {e.server.log_text()}"
+
+
 @pytest.fixture
 def data_dir(tmp_path):
     return str(tmp_path / "data")

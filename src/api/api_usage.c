@@ -395,6 +395,17 @@ static json_t *member_page(const project_index *p, const uint32_t *ms, size_t n,
     return json_pack("{s:o, s:o}", "data", data, "meta", page_meta(pg, first, end, n));
 }
 
+/* Answer a page of the org's members that pass f, and release the read lock open_org took. */
+static int answer_member_page(http_request *req, project_index *p, uint32_t org, const usage_member_filter *f,
+                              const paging *pg) {
+    uint32_t *ms;
+    size_t n = engine_usage_org_members(p, org, f, &ms);
+    json_t *body = member_page(p, ms, n, pg);
+    free(ms);
+    pthread_rwlock_unlock(&p->lock);
+    return http_respond_json(req, 200, body);
+}
+
 /* The org's settings object (a stored JSON text), or an empty object. Caller decrefs. */
 static json_t *org_settings(const org_rec *o) {
     json_t *s = render_json_text(o->settings.value, json_object());
@@ -495,12 +506,7 @@ int api_usage_org_users(http_request *req) {
     project_index *p;
     uint32_t org;
     if (open_org(req, org_id, &p, &org) != 0) return 0;
-    uint32_t *ms;
-    size_t n = engine_usage_org_members(p, org, &f, &ms);
-    json_t *body = member_page(p, ms, n, &pg);
-    free(ms);
-    pthread_rwlock_unlock(&p->lock);
-    return http_respond_json(req, 200, body);
+    return answer_member_page(req, p, org, &f, &pg);
 }
 
 int api_usage_license(http_request *req) {
@@ -569,12 +575,7 @@ int api_usage_team_users(http_request *req) {
     uint32_t org, team;
     if (open_org(req, org_id, &p, &org) != 0 || find_team(req, p, org, req->params[0], &team) != 0) return 0;
     usage_member_filter f = {.in_team = -1, .active = -1, .team = team, .role = NULL};
-    uint32_t *ms;
-    size_t n = engine_usage_org_members(p, org, &f, &ms);
-    json_t *body = member_page(p, ms, n, &pg);
-    free(ms);
-    pthread_rwlock_unlock(&p->lock);
-    return http_respond_json(req, 200, body);
+    return answer_member_page(req, p, org, &f, &pg);
 }
 
 int api_usage_team(http_request *req) {

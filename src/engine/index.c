@@ -293,8 +293,7 @@ static void day_list_add(day_list *d, int64_t ts) {
     d->count++;
 }
 
-/* Index of the first day >= day. */
-static uint32_t day_list_lower_bound(const day_list *d, int32_t day) {
+uint32_t day_list_lower_bound(const day_list *d, int32_t day) {
     uint32_t lo = 0, hi = d->count;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;

@@ -68,6 +68,8 @@ static inline int active_day_has_time_in(const active_day *x, int64_t a_ms, int6
     return start + x->first_ms < b_ms && start + x->last_ms >= a_ms;
 }
 
+/* Index of the first active day >= day (d->count when none). */
+uint32_t day_list_lower_bound(const day_list *d, int32_t day);
 /* Activity in [a_ms, b_ms)? Exact when a and b fall on different days; within one day the day's activity is taken
  * as spanning from its first to its last time. */
 int day_list_any_in(const day_list *d, int64_t a_ms, int64_t b_ms);

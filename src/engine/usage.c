@@ -258,15 +258,6 @@ static uint32_t usage_lower_bound(const user_rec *u, int32_t day) {
     return lo;
 }
 
-static uint32_t days_lower_bound(const day_list *d, int32_t day) {
-    uint32_t lo = 0, hi = d->count;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (d->items[mid].day < day) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
-}
 
 typedef struct scan_ctx {
     const project_index *p;
@@ -286,7 +277,7 @@ static void scan_user(scan_ctx *c, uint32_t user) {
     const day_list *dl = &p->hot[user].days;
     if (s->org != INDEX_NONE) membership_intervals(p, u, s->org, &c->org_iv);
     if (s->team != INDEX_NONE) team_intervals(u, s->team, &c->team_iv);
-    uint32_t i = days_lower_bound(dl, c->d0), e = usage_lower_bound(u, c->d0);
+    uint32_t i = day_list_lower_bound(dl, c->d0), e = usage_lower_bound(u, c->d0);
     for (;;) {
         int32_t day = INT32_MAX;
         if (i < dl->count && dl->items[i].day <= c->d1) day = dl->items[i].day;
@@ -1023,7 +1014,7 @@ void engine_usage_derive_candidates(project_index *p) {
 
 static int user_active_between(const project_index *p, uint32_t user, int32_t d0, int32_t d1) {
     const day_list *dl = &p->hot[user].days;
-    uint32_t i = days_lower_bound(dl, d0);
+    uint32_t i = day_list_lower_bound(dl, d0);
     return i < dl->count && dl->items[i].day <= d1;
 }
 

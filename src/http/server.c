@@ -29,6 +29,17 @@ static int in_flight;
 
 /* ---- responses ---- */
 
+/* Queue response r (taking it) with the content type and the request's extra headers; the request has answered. */
+static void queue_response(http_request *req, struct MHD_Response *r, int status, const char *content_type) {
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    for (int i = 0; i < req->nextra_headers; i++)
+        MHD_add_response_header(r, req->extra_header_names[i], req->extra_header_values[i]);
+    MHD_queue_response(req->conn, (unsigned)status, r);
+    MHD_destroy_response(r);
+    req->status = status;
+    req->responded = 1;
+}
+
 int http_respond(http_request *req, int status, const char *content_type, char *body, size_t len) {
     if (req->responded) {
         free(body);
@@ -39,14 +50,8 @@ int http_respond(http_request *req, int status, const char *content_type, char *
         free(body);
         return -1;
     }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-    for (int i = 0; i < req->nextra_headers; i++)
-        MHD_add_response_header(r, req->extra_header_names[i], req->extra_header_values[i]);
-    MHD_queue_response(req->conn, (unsigned)status, r);
-    MHD_destroy_response(r);
-    req->status = status;
+    queue_response(req, r, status, content_type);
     req->response_bytes = len;
-    req->responded = 1;
     return 0;
 }
 
@@ -109,13 +114,7 @@ int http_respond_stream(http_request *req, int status, const char *content_type,
         stream_free(st);
         return -1;
     }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-    for (int i = 0; i < req->nextra_headers; i++)
-        MHD_add_response_header(r, req->extra_header_names[i], req->extra_header_values[i]);
-    MHD_queue_response(req->conn, (unsigned)status, r);
-    MHD_destroy_response(r);
-    req->status = status;
-    req->responded = 1;
+    queue_response(req, r, status, content_type);
     return 0;
 }
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, started_env
 from usage_support import Env, U, activity, status, user
 
 BASE = "/api/v1/engagement-dashboard/users/"
@@ -23,10 +23,7 @@ FORBIDDEN = {"success": False,
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
-    e = Env(tmp_path_factory.mktemp("engagement") / "data").start()
-    yield e
-    rc = e.server.stop()
-    assert rc == 0, f"server exited {rc}: {e.server.log_text()}"
+    yield from started_env(Env, tmp_path_factory, "engagement")
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import uuid
 
 import pytest
 
-from conftest import Server
+from conftest import Server, started_env
 
 CLOCK = "2026-03-15T12:00:00Z"
 CLOCK_MS = int(dt.datetime(2026, 3, 15, 12, 0, 0, tzinfo=dt.timezone.utc).timestamp() * 1000)
@@ -163,10 +163,7 @@ def extras(rows):
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
-    e = Env(tmp_path_factory.mktemp("insights-reports") / "data").start()
-    yield e
-    rc = e.server.stop()
-    assert rc == 0, f"server exited {rc}: {e.server.log_text()}"
+    yield from started_env(Env, tmp_path_factory, "insights-reports")
 
 
 @pytest.fixture

@@ -7,16 +7,13 @@ organizationId), 404s, and every validation error listed in `errors`, in Tabnine
 Clock: the server runs with --clock 2026-03-15T12:00:00Z, so the current month is March 2026."""
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, started_env
 from usage_support import (O, T, U, Env, cc, invite, joined, member, org, removed, status, team, user)
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
-    e = Env(tmp_path_factory.mktemp("usage-endpoints") / "data").start()
-    yield e
-    rc = e.server.stop()
-    assert rc == 0, f"server exited {rc}: {e.server.log_text()}"
+    yield from started_env(Env, tmp_path_factory, "usage-endpoints")
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ Calendar: 2026-01-26 and 2026-02-02 are Mondays, so the ISO week of 2026-01-26 r
 month end."""
 import pytest
 
+from conftest import started_env
+
 from usage_support import (DAY, O, T, U, Env, activity, chat, cc, iso, joined, left, member, ms, org, removed, status,
                            team, usage, user)
 
@@ -19,10 +21,7 @@ CHAT_ZERO = {"activeUsers": 0, "interactions": 0, "usefulChatInteractions": 0, "
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
-    e = Env(tmp_path_factory.mktemp("usage-series") / "data").start()
-    yield e
-    rc = e.server.stop()
-    assert rc == 0, f"server exited {rc}: {e.server.log_text()}"
+    yield from started_env(Env, tmp_path_factory, "usage-series")
 
 
 @pytest.fixture

@@ -10,16 +10,13 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, started_env
 from usage_support import Env, U, status, user
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
-    e = Env(tmp_path_factory.mktemp("users-v2") / "data").start()
-    yield e
-    rc = e.server.stop()
-    assert rc == 0, f"server exited {rc}: {e.server.log_text()}"
+    yield from started_env(Env, tmp_path_factory, "users-v2")
 
 
 @pytest.fixture
