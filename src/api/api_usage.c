@@ -140,9 +140,13 @@ static int org_param(http_request *req, problems *pr, const char **out) {
     return 0;
 }
 
-/* Take the read lock on the project and find the org (not deleted). Returns 0 with the lock held, or answers 404
- * and returns -1 (lock released). */
-static int open_org(http_request *req, const char *org_id, project_index **pp, uint32_t *org) {
+/* When the parameters had problems, answer them all (400) and return -1. Else take the read lock on the project and
+ * find the org (not deleted): returns 0 with the lock held, or answers 404 and returns -1 (lock released). */
+static int open_org(http_request *req, const problems *pr, const char *org_id, project_index **pp, uint32_t *org) {
+    if (pr->n) { /* the parameters come first: every problem in one 400 */
+        answer_problems(req, pr);
+        return -1;
+    }
     project_index *p = engine_project(req->app->engine, req->caller.project_id, 0);
     if (p) {
         pthread_rwlock_rdlock(&p->lock);
@@ -422,10 +426,9 @@ int api_usage_organization(http_request *req) {
     problems pr = {0};
     const char *org_id;
     if (org_param(req, &pr, &org_id) != 0) return 0;
-    if (pr.n) return answer_problems(req, &pr);
     project_index *p;
     uint32_t org;
-    if (open_org(req, org_id, &p, &org) != 0) return 0;
+    if (open_org(req, &pr, org_id, &p, &org) != 0) return 0;
     const org_rec *o = &p->orgs[org];
     json_t *settings = org_settings(o);
     json_t *plan = json_object_get(settings, "plan_type");
@@ -447,10 +450,9 @@ int api_usage_teams(http_request *req) {
     const char *org_id;
     if (org_param(req, &pr, &org_id) != 0) return 0;
     paging pg = parse_paging(req, &pr, 50);
-    if (pr.n) return answer_problems(req, &pr);
     project_index *p;
     uint32_t org;
-    if (open_org(req, org_id, &p, &org) != 0) return 0;
+    if (open_org(req, &pr, org_id, &p, &org) != 0) return 0;
     uint32_t *teams, *users;
     size_t n = engine_usage_org_teams(p, org, &teams, &users), first, end;
     page_range(&pg, n, &first, &end);
@@ -477,10 +479,9 @@ int api_usage_org_utilization(http_request *req) {
     const char *start = http_query(req, "startDate");
     if (start && (param_check_month(start, &first) != PARAM_OK || first < 0))
         problem(&pr, "startDate", "Invalid month, expected YYYY-MM (1970-01 or later)");
-    if (pr.n) return answer_problems(req, &pr);
     project_index *p;
     uint32_t org;
-    if (open_org(req, org_id, &p, &org) != 0) return 0;
+    if (open_org(req, &pr, org_id, &p, &org) != 0) return 0;
     usage_month *months;
     size_t n;
     engine_usage_org_utilization(p, org, first, now, &months, &n);
@@ -502,10 +503,9 @@ int api_usage_org_users(http_request *req) {
     paging pg = parse_paging(req, &pr, 200);
     usage_member_filter f = {.in_team = opt_boolean(req, &pr, "teamMember"), .active = opt_boolean(req, &pr, "active"),
                              .team = INDEX_NONE, .role = NULL};
-    if (pr.n) return answer_problems(req, &pr);
     project_index *p;
     uint32_t org;
-    if (open_org(req, org_id, &p, &org) != 0) return 0;
+    if (open_org(req, &pr, org_id, &p, &org) != 0) return 0;
     return answer_member_page(req, p, org, &f, &pg);
 }
 
@@ -513,10 +513,9 @@ int api_usage_license(http_request *req) {
     problems pr = {0};
     const char *org_id;
     if (org_param(req, &pr, &org_id) != 0) return 0;
-    if (pr.n) return answer_problems(req, &pr);
     project_index *p;
     uint32_t org;
-    if (open_org(req, org_id, &p, &org) != 0) return 0;
+    if (open_org(req, &pr, org_id, &p, &org) != 0) return 0;
     json_t *settings = org_settings(&p->orgs[org]);
     pthread_rwlock_unlock(&p->lock);
     json_t *license = json_object_get(settings, "license");
@@ -530,10 +529,9 @@ int api_usage_permissions(http_request *req) {
     const char *org_id;
     if (org_param(req, &pr, &org_id) != 0) return 0;
     const char *role = need_string(req, &pr, "role");
-    if (pr.n) return answer_problems(req, &pr);
     project_index *p;
     uint32_t org;
-    if (open_org(req, org_id, &p, &org) != 0) return 0;
+    if (open_org(req, &pr, org_id, &p, &org) != 0) return 0;
     usage_member_filter f = {.in_team = -1, .active = -1, .team = INDEX_NONE, .role = role};
     uint32_t *ms;
     size_t n = engine_usage_org_members(p, org, &f, &ms);
@@ -553,10 +551,9 @@ int api_usage_team_utilization(http_request *req) {
     const char *org_id;
     if (org_param(req, &pr, &org_id) != 0) return 0;
     const char *team_id = need_string(req, &pr, "teamId");
-    if (pr.n) return answer_problems(req, &pr);
     project_index *p;
     uint32_t org, team;
-    if (open_org(req, org_id, &p, &org) != 0 || find_team(req, p, org, team_id, &team) != 0) return 0;
+    if (open_org(req, &pr, org_id, &p, &org) != 0 || find_team(req, p, org, team_id, &team) != 0) return 0;
     usage_team_counts c;
     engine_usage_team_utilization(p, team, time_now_ms(), &c);
     pthread_rwlock_unlock(&p->lock);
@@ -570,10 +567,9 @@ int api_usage_team_users(http_request *req) {
     const char *org_id;
     if (org_param(req, &pr, &org_id) != 0) return 0;
     paging pg = parse_paging(req, &pr, 200);
-    if (pr.n) return answer_problems(req, &pr);
     project_index *p;
     uint32_t org, team;
-    if (open_org(req, org_id, &p, &org) != 0 || find_team(req, p, org, req->params[0], &team) != 0) return 0;
+    if (open_org(req, &pr, org_id, &p, &org) != 0 || find_team(req, p, org, req->params[0], &team) != 0) return 0;
     usage_member_filter f = {.in_team = -1, .active = -1, .team = team, .role = NULL};
     return answer_member_page(req, p, org, &f, &pg);
 }
@@ -582,10 +578,9 @@ int api_usage_team(http_request *req) {
     problems pr = {0};
     const char *org_id;
     if (org_param(req, &pr, &org_id) != 0) return 0;
-    if (pr.n) return answer_problems(req, &pr);
     project_index *p;
     uint32_t org, team;
-    if (open_org(req, org_id, &p, &org) != 0 || find_team(req, p, org, req->params[0], &team) != 0) return 0;
+    if (open_org(req, &pr, org_id, &p, &org) != 0 || find_team(req, p, org, req->params[0], &team) != 0) return 0;
     json_t *body = team_ref(p, team);
     pthread_rwlock_unlock(&p->lock);
     return http_respond_json(req, 200, body);
@@ -595,10 +590,9 @@ int api_usage_user(http_request *req) {
     problems pr = {0};
     const char *org_id;
     if (org_param(req, &pr, &org_id) != 0) return 0;
-    if (pr.n) return answer_problems(req, &pr);
     project_index *p;
     uint32_t org, user;
-    if (open_org(req, org_id, &p, &org) != 0 || find_user(req, p, org, req->params[0], 0, &user) != 0) return 0;
+    if (open_org(req, &pr, org_id, &p, &org) != 0 || find_user(req, p, org, req->params[0], 0, &user) != 0) return 0;
     const user_rec *u = &p->users[user];
     const user_hot *h = engine_user_hot(p, u);
     const membership_rec *m = engine_usage_current_membership(p, user, org);
@@ -630,10 +624,9 @@ static int usage_handler(http_request *req, usage_level level) {
     if (level == LEVEL_USER) user_id = need_string(req, &pr, "userId");
     window w;
     parse_window(req, &pr, &w);
-    if (pr.n) return answer_problems(req, &pr);
     project_index *p;
     uint32_t org, team = INDEX_NONE, user = INDEX_NONE;
-    if (open_org(req, org_id, &p, &org) != 0) return 0;
+    if (open_org(req, &pr, org_id, &p, &org) != 0) return 0;
     if (team_id && find_team(req, p, org, team_id, &team) != 0) return 0;
     if (user_id && find_user(req, p, org, user_id, 1, &user) != 0) return 0;
     usage_query q = {.from_ms = w.from_ms, .to_ms = w.to_ms, .granularity = w.granularity,

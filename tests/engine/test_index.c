@@ -23,6 +23,7 @@
 #include "engine/index.h"
 #include "engine/snapshot.h"
 #include "store/store.h"
+#include "support.h"
 #include "util/log.h"
 #include "util/time.h"
 
@@ -90,40 +91,13 @@ static void share_numbers(const engine *from, const engine *to) {
  * store_event filled by hand with the columns (type, time, id, user_id, org_id, team_id), their store numbers and,
  * as body, every other member as a JSON object text (NULL when there is none). Returns engine_apply's result. */
 static int apply_to(engine *e, int64_t project, const char *json, int64_t ts_ms) {
-    json_error_t jerr;
-    json_t *obj = json_loads(json, 0, &jerr);
-    if (!obj) fail_msg("test event does not parse: %s: %s", json, jerr.text);
-    event_type type;
-    assert_int_equal(event_type_from_name(json_string_value(json_object_get(obj, "type")), &type), 0);
-    json_t *rest = json_object();
-    const char *key;
-    json_t *value;
-    json_object_foreach(obj, key, value) {
-        if (strcmp(key, "type") && strcmp(key, "id") && strcmp(key, "user_id") && strcmp(key, "org_id") &&
-            strcmp(key, "team_id"))
-            json_object_set(rest, key, value);
-    }
-    char *body = json_object_size(rest) ? json_dumps(rest, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(rest);
-
-    store_event sev;
-    memset(&sev, 0, sizeof sev);
-    sev.seq = 1;
-    sev.project_id = project;
-    sev.ts_ms = ts_ms;
-    sev.received_ms = ts_ms;
-    sev.type = (int)type;
-    sev.id = json_string_value(json_object_get(obj, "id"));
-    sev.user_id = json_string_value(json_object_get(obj, "user_id"));
-    sev.org_id = json_string_value(json_object_get(obj, "org_id"));
-    sev.team_id = json_string_value(json_object_get(obj, "team_id"));
-    sev.user_num = store_number(e, STORE_KIND_USER, sev.user_id);
-    sev.org_num = store_number(e, STORE_KIND_ORG, sev.org_id);
-    sev.team_num = store_number(e, STORE_KIND_TEAM, sev.team_id);
-    sev.body = body;
-    int rc = engine_apply(e, &sev);
-    free(body);
-    json_decref(obj);
+    test_event t;
+    test_event_from_json(&t, json, project, ts_ms);
+    t.ev.user_num = store_number(e, STORE_KIND_USER, t.ev.user_id);
+    t.ev.org_num = store_number(e, STORE_KIND_ORG, t.ev.org_id);
+    t.ev.team_num = store_number(e, STORE_KIND_TEAM, t.ev.team_id);
+    int rc = engine_apply(e, &t.ev);
+    test_event_free(&t);
     return rc;
 }
 

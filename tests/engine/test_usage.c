@@ -19,6 +19,7 @@
 #include "engine/event.h"
 #include "engine/index.h"
 #include "engine/usage.h"
+#include "support.h"
 #include "util/time.h"
 
 #define PROJECT 1
@@ -28,30 +29,12 @@
 /* Milliseconds of a UTC date and hour. */
 static int64_t at(int y, int m, int d, int h) { return (int64_t)time_days_from_civil(y, m, d) * DAY + h * HOUR; }
 
-/* Apply an event written as JSON (without its timestamp) at ts: the columns, and the other members as the body. */
+/* Apply an event written as JSON (without its timestamp) at ts, unnumbered (the index interns by id). */
 static void apply(engine *e, const char *json, int64_t ts) {
-    json_error_t jerr;
-    json_t *obj = json_loads(json, 0, &jerr);
-    if (!obj) fail_msg("test event does not parse: %s: %s", json, jerr.text);
-    event_type type;
-    assert_int_equal(event_type_from_name(json_string_value(json_object_get(obj, "type")), &type), 0);
-    json_t *rest = json_object();
-    const char *key;
-    json_t *value;
-    json_object_foreach(obj, key, value) {
-        if (strcmp(key, "type") && strcmp(key, "user_id") && strcmp(key, "org_id") && strcmp(key, "team_id"))
-            json_object_set(rest, key, value);
-    }
-    char *body = json_object_size(rest) ? json_dumps(rest, JSON_COMPACT) : NULL;
-    json_decref(rest);
-    store_event ev = {.seq = 1, .project_id = PROJECT, .ts_ms = ts, .received_ms = ts, .type = (int)type,
-                      .user_id = json_string_value(json_object_get(obj, "user_id")),
-                      .org_id = json_string_value(json_object_get(obj, "org_id")),
-                      .team_id = json_string_value(json_object_get(obj, "team_id")), .body = body,
-                      .user_num = -1, .org_num = -1, .team_num = -1};
-    assert_int_equal(engine_apply(e, &ev), 0);
-    free(body);
-    json_decref(obj);
+    test_event t;
+    test_event_from_json(&t, json, PROJECT, ts);
+    assert_int_equal(engine_apply(e, &t.ev), 0);
+    test_event_free(&t);
 }
 
 static engine *new_engine(void) {
