@@ -250,6 +250,16 @@ static int series_slots_in(const bitmap_series *s, uint32_t n) {
     return 1;
 }
 
+/* Day numbers sorted, and in the range of real dates (a damaged file must not make the index allocate per-day
+ * tables for the year 5 million). */
+#define DAY_LIMIT (1 << 20) /* 2841-01-04 */
+static int days_ok(const day_list *d) {
+    for (uint32_t i = 0; i < d->count; i++)
+        if (d->items[i].day < 0 || d->items[i].day >= DAY_LIMIT || (i && d->items[i].day <= d->items[i - 1].day))
+            return 0;
+    return 1;
+}
+
 static int of_num_in(const uint32_t *map, uint32_t count, uint32_t n) {
     for (uint32_t i = 0; i < count; i++)
         if (!index_or_none_ok(map[i], n)) return 0;
@@ -261,12 +271,13 @@ static int project_check_and_intern(project_index *p) {
     uint32_t nroles = p->roles.count;
     for (uint32_t i = 0; i < p->nusers; i++) {
         const user_rec *u = &p->users[i];
-        BAD(!u->id || !index_or_none_ok(u->team, p->nteams));
+        BAD(!u->id || !index_or_none_ok(u->team, p->nteams) || !days_ok(&p->hot[i].days));
         for (uint32_t k = 0; k < u->nmemberships; k++) BAD(!index_ok(u->memberships[k], p->nmemberships));
         for (uint32_t k = 0; k < u->teams.count; k++) BAD(!index_ok(u->teams.items[k].arg, p->nteams));
         for (uint32_t k = 0; k < u->nusage; k++) {
             const usage_entry *x = &u->usage[k];
             BAD(!index_ok(x->feature, p->features.count) || !index_ok(x->metric, p->metrics.count));
+            BAD(x->day < 0 || x->day >= DAY_LIMIT);
             BAD(!index_or_none_ok(x->org, p->norgs) || !index_or_none_ok(x->team, p->nteams));
         }
         BAD(strmap_get(&p->user_ids, u->id, strlen(u->id), &(uint32_t){0}) == 0);
@@ -274,7 +285,7 @@ static int project_check_and_intern(project_index *p) {
     }
     for (uint32_t i = 0; i < p->norgs; i++) {
         const org_rec *o = &p->orgs[i];
-        BAD(!o->id);
+        BAD(!o->id || !days_ok(&o->days));
         for (uint32_t k = 0; k < o->nmemberships; k++) BAD(!index_ok(o->memberships[k], p->nmemberships));
         for (uint32_t k = 0; k < o->nteams; k++) BAD(!index_ok(o->teams[k], p->nteams));
         BAD(strmap_get(&p->org_ids, o->id, strlen(o->id), &(uint32_t){0}) == 0);

@@ -1385,6 +1385,22 @@ static void snapshot_with_a_damaged_header_or_trailer_is_refused(void **state) {
     snapshot_fixture_close(&f);
 }
 
+static void snapshot_with_a_day_out_of_range_is_refused(void **state) {
+    (void)state;
+    snapshot_fixture f;
+    snapshot_fixture_open(&f);
+    engine *a = saved_scenario(&f);
+    project_index *p = project(a);
+    uint32_t u = 0;
+    while (u < p->nusers && !p->hot[u].days.count) u++;
+    assert_true(u < p->nusers);
+    p->hot[u].days.items[0].day = 1 << 30; /* what a damaged file could hold */
+    assert_int_equal(engine_snapshot_save(a, f.st, f.path, NULL), 0);
+    assert_snapshot_refused(&f, f.path);
+    engine_free(a);
+    snapshot_fixture_close(&f);
+}
+
 int main(void) {
     log_set_quiet(1);
     const struct CMUnitTest tests[] = {
@@ -1446,6 +1462,7 @@ int main(void) {
         cmocka_unit_test(missing_snapshot_is_reported_as_none),
         cmocka_unit_test(truncated_snapshot_is_refused_and_leaves_the_engine_empty),
         cmocka_unit_test(snapshot_with_a_damaged_header_or_trailer_is_refused),
+        cmocka_unit_test(snapshot_with_a_day_out_of_range_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
