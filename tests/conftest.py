@@ -146,3 +146,14 @@ def server(data_dir):
 @pytest.fixture
 def admin(server):
     return server.key("*", name="test-admin")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """One throwaway PostgreSQL cluster for the whole run (tests/pgcluster.py); tests call create_database()."""
+    from pgcluster import PgCluster
+    pg = PgCluster().start()
+    try:
+        yield pg
+    finally:
+        pg.stop()
