@@ -82,16 +82,21 @@ static json_t *engagement_error(int status, const char *message) {
     return json_pack("{s:b, s:s}", "success", 0, "error", message);
 }
 
-static json_t *orgs_error(int status, const char *field, const char *message) {
+/* PostHog (drf-exceptions-hog): {type, code, detail, attr}; `code` overrides the status's default code when given. */
+static json_t *orgs_error(int status, const char *code_given, const char *field, const char *message) {
     const char *type = "invalid_request", *code = orgpulse_code(status), *detail = message;
     switch (status) {
-    case 400: type = "validation_error", code = field ? "invalid_input" : "invalid_input"; break;
+    case 400: type = "validation_error", code = "invalid_input"; break;
     case 401: type = "authentication_error", code = "not_authenticated"; break;
     case 403: type = "authentication_error", code = "permission_denied"; break;
     case 404: code = "not_found", detail = "Not found."; break;
     case 405: code = "method_not_allowed"; break;
     case 429: type = "throttled_error", code = "throttled"; break;
-    case 500: type = "server_error", code = "error"; break;
+    case 500: type = "server_error", code = "error", detail = "A server error occurred."; break;
+    }
+    if (code_given) {
+        code = code_given;
+        if (strcmp(code, "parse_error") == 0) type = "invalid_request";
     }
     json_t *o = json_pack("{s:s, s:s, s:s}", "type", type, "code", code, "detail", detail);
     json_object_set_new(o, "attr", field ? json_string(field) : json_null());
@@ -99,6 +104,10 @@ static json_t *orgs_error(int status, const char *field, const char *message) {
 }
 
 int http_error(http_request *req, int status, const char *field, const char *message) {
+    return http_error_code(req, status, NULL, field, message);
+}
+
+int http_error_code(http_request *req, int status, const char *code, const char *field, const char *message) {
     if (status >= 500) message = "internal error"; /* never internals */
     if (req->family == FAMILY_INSIGHTS && status == 429) {
         char *text = strdup("Too Many Requests");
@@ -110,7 +119,7 @@ int http_error(http_request *req, int status, const char *field, const char *mes
     case FAMILY_USAGE: body = usage_error(status, field, message); break;
     case FAMILY_ENGAGEMENT: body = engagement_error(status, message); break;
     case FAMILY_USERS_V2: body = json_pack("{s:s, s:s}", "status", "error", "message", message); break;
-    case FAMILY_ORGS: body = orgs_error(status, field, message); break;
+    case FAMILY_ORGS: body = orgs_error(status, code, field, message); break;
     default: body = orgpulse_error(status, field, message); break;
     }
     return http_respond_json(req, status, body);

@@ -94,6 +94,9 @@ int http_respond_stream(http_request *req, int status, const char *content_type,
 void http_add_header(http_request *req, const char *name, const char *value);
 /* Send an error in the request's family shape. `field` may be NULL. */
 int http_error(http_request *req, int status, const char *field, const char *message);
+/* As http_error, with the family's error code when its shape has one (the organizations family's `code`:
+ * "required", "max_length", "invalid_choice", "parse_error"...); other families ignore `code`. */
+int http_error_code(http_request *req, int status, const char *code, const char *field, const char *message);
 /* One invalid parameter among several. */
 typedef struct http_field_error {
     const char *field;
