@@ -1,10 +1,12 @@
 # orgpulse: `make run` serves a demo data set; `make check` runs every test (plain, then ASan+UBSan).
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 300
 JOBS       ?= $(shell nproc)
 PYTHON     ?= /usr/bin/python3
 
-.PHONY: all deps build build-asan run check test bench-ingest clean
+.PHONY: all deps build build-asan build-fuzz run check test fuzz bench-ingest clean
 
 all: build
 
@@ -19,13 +21,24 @@ build-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DORGPULSE_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS) -- --no-print-directory
 
+# libFuzzer targets (fuzz/), clang with ASan+UBSan.
+build-fuzz: deps
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DORGPULSE_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j$(JOBS) -- --no-print-directory
+
 run: build
 	@scripts/run-demo $(BUILD)/orgpulse
 
-# Every test, once on the plain build and once under AddressSanitizer + UndefinedBehaviorSanitizer.
-check: build build-asan
+# Every test, once on the plain build and once under AddressSanitizer + UndefinedBehaviorSanitizer; then each fuzz
+# target for 30 s.
+check: build build-asan build-fuzz
 	@scripts/run-tests $(BUILD)
 	@scripts/run-tests $(ASAN_BUILD)
+	@scripts/run-fuzz $(FUZZ_BUILD) 30
+
+# Each fuzz target for FUZZ_SECONDS (default 300).
+fuzz: build-fuzz
+	@scripts/run-fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 test: build
 	@scripts/run-tests $(BUILD)
@@ -34,4 +47,4 @@ bench-ingest: build
 	@bench/ingest/run $(BUILD)/orgpulse
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
