@@ -12,6 +12,10 @@ int api_user_get(http_request *req);
 int api_org_get(http_request *req);
 int api_stats_get(http_request *req);
 
+/* Operations (api_ops.c): Prometheus metrics, the OpenAPI document */
+int api_metrics_get(http_request *req);
+int api_openapi_get(http_request *req);
+
 /* API keys (api_keys.c) */
 int api_keys_create(http_request *req);
 int api_keys_list(http_request *req);

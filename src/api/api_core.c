@@ -9,6 +9,7 @@
 #include "engine/event.h"
 #include "engine/index.h"
 #include "engine/ingest.h"
+#include "http/metrics.h"
 #include "util/time.h"
 
 int api_healthz(http_request *req) { return http_respond_json(req, 200, json_pack("{s:s}", "status", "ok")); }
@@ -35,6 +36,7 @@ int api_events_post(http_request *req) {
                                  &duplicates);
     event_batch_free(&b);
     if (rc != 0) return http_error(req, 500, NULL, "could not store the events");
+    metrics_events_ingested(accepted);
     return http_respond_json(
         req, 200, json_pack("{s:I, s:I}", "accepted", (json_int_t)accepted, "duplicates", (json_int_t)duplicates));
 }

@@ -13,6 +13,7 @@
 #include "engine/insights.h"
 #include "engine/snapshot.h"
 #include "http/auth.h"
+#include "http/ratelimit.h"
 #include "http/server.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -33,7 +34,13 @@ static const char usage[] =
     "                      tests, benchmarks and demos of old data)\n"
     "  --no-snapshot       neither read nor write DIR/index.snapshot: rebuild the index from the whole log at start\n"
     "                      (env ORGPULSE_NO_SNAPSHOT)\n"
-    "  --rebuild-only      load or rebuild the index, write the snapshot, report the times and exit (benchmarks)\n";
+    "  --rebuild-only      load or rebuild the index, write the snapshot, report the times and exit (benchmarks)\n"
+    "  --rate-limit R[/B]  requests a second per API key, with bursts up to B (default 2R); over it: 429 with\n"
+    "                      Retry-After (env ORGPULSE_RATE_LIMIT, default off)\n"
+    "  --max-connections-per-ip N  simultaneous connections from one address (env ORGPULSE_MAX_CONNECTIONS_PER_IP,\n"
+    "                      default 0: no limit)\n"
+    "  --idle-timeout S    close a connection silent for S seconds: slow clients cannot hold connections\n"
+    "                      (env ORGPULSE_IDLE_TIMEOUT, default 30)\n";
 
 /* Load the snapshot (when `snapshot` is set and usable) and apply the log after it, or rebuild from the whole log. */
 static int index_start(app *a, const char *snapshot, int64_t *out_snapshot_seq) {
@@ -84,6 +91,9 @@ int cli_serve(int argc, char **argv) {
         {"--report-max-age", "ORGPULSE_REPORT_MAX_AGE", "60", 0},
         {"--clock", "ORGPULSE_CLOCK", NULL, 0},
         {"--no-snapshot", "ORGPULSE_NO_SNAPSHOT", NULL, 1},
+        {"--rate-limit", "ORGPULSE_RATE_LIMIT", "off", 0},
+        {"--max-connections-per-ip", "ORGPULSE_MAX_CONNECTIONS_PER_IP", "0", 0},
+        {"--idle-timeout", "ORGPULSE_IDLE_TIMEOUT", "30", 0},
     };
     const char *pos[1];
     int npos;
@@ -101,6 +111,14 @@ int cli_serve(int argc, char **argv) {
     size_t max_age;
     if (cli_parse_size("--report-max-age", opts[7].value, 0, 86400 * 365, &max_age)) return 2;
     a.config.report_max_age_ms = (int64_t)max_age * 1000;
+    if (ratelimit_parse(opts[10].value, &a.config.rate_limit, &a.config.rate_burst) != 0) {
+        fprintf(stderr, "orgpulse serve: --rate-limit must be RATE or RATE/BURST (requests a second), or off\n");
+        return 2;
+    }
+    size_t per_ip, idle;
+    if (cli_parse_size("--max-connections-per-ip", opts[11].value, 0, 65536, &per_ip)) return 2;
+    if (cli_parse_size("--idle-timeout", opts[12].value, 1, 3600, &idle)) return 2;
+    a.config.per_ip_connections = (unsigned)per_ip, a.config.idle_timeout_s = (unsigned)idle;
     int64_t clock_start = 0;
     if (opts[8].value && time_parse_rfc3339(opts[8].value, strlen(opts[8].value), &clock_start) != 0) {
         fprintf(stderr, "orgpulse serve: --clock must be an RFC 3339 date-time\n");

@@ -18,6 +18,8 @@ const route route_table[] = {
     {"POST",   "/v1/api_keys",          api_keys_create,  "admin",           FAMILY_ORGPULSE, ROUTE_BODY_JSON},
     {"GET",    "/v1/api_keys",          api_keys_list,    "admin",           FAMILY_ORGPULSE, 0},
     {"DELETE", "/v1/api_keys/{id}",     api_keys_revoke,  "admin",           FAMILY_ORGPULSE, 0},
+    {"GET",    "/metrics",              api_metrics_get,  "admin",           FAMILY_ORGPULSE, 0},
+    {"GET",    "/openapi.json",         api_openapi_get,  NULL,              FAMILY_ORGPULSE, 0},
 
     /* Insights (PropelAuth-compatible) */
     {"GET", "/api/backend/v1/user/{id}/signup_query_parameters", api_insights_signup_params, "insights:read", FAMILY_INSIGHTS, 0},

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "http/auth.h"
+#include "http/metrics.h"
+#include "http/ratelimit.h"
 #include "http/routes.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -242,6 +244,15 @@ static int authenticate(http_request *req) {
         return http_error(req, 403, NULL, "an organization-scoped API key cannot use this endpoint"), -1;
     if (req->family == FAMILY_USERS_V2 && !environment_matches(req))
         return http_error(req, 403, NULL, "environment-id does not match the API key's environment"), -1;
+    int retry_after;
+    if (req->app->limiter && ratelimit_take(req->app->limiter, req->caller.key_id, time_monotonic_us(), &retry_after)) {
+        char secs[16], msg[96];
+        snprintf(secs, sizeof secs, "%d", retry_after);
+        snprintf(msg, sizeof msg, "Request was throttled. Expected available in %d second%s.", retry_after,
+                 retry_after == 1 ? "" : "s");
+        http_add_header(req, "Retry-After", secs);
+        return http_error(req, 429, NULL, msg), -1;
+    }
     return 0;
 }
 
@@ -335,7 +346,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)cls, (void)conn;
     http_request *req = *con_cls;
     if (!req) return;
-    double ms = (double)(time_monotonic_us() - req->start_us) / 1000.0;
+    int64_t us = time_monotonic_us() - req->start_us;
+    double ms = (double)us / 1000.0;
+    const route *r = req->route;
+    metrics_request(r && strcmp(r->method, req->method) == 0 ? (int)(r - route_table) : -1, req->status, us);
     log_info("%s %s %d %zu %.2fms key=%s%s", req->method, req->path, req->status, req->response_bytes, ms,
              req->authenticated ? req->caller.key_id : "-",
              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
@@ -374,16 +388,26 @@ int http_server_start(app *a, http_server **out, char *err, size_t errlen) {
     if (res->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
     http_server *s = xcalloc(1, sizeof *s);
     s->app = a;
+    metrics_init(route_count);
+    if (a->config.rate_limit > 0 && ratelimit_create(a->config.rate_limit, a->config.rate_burst, &a->limiter) != 0) {
+        snprintf(err, errlen, "bad rate limit %g/%g", a->config.rate_limit, a->config.rate_burst);
+        free(s);
+        freeaddrinfo(res);
+        return -1;
+    }
+    unsigned idle = a->config.idle_timeout_s ? a->config.idle_timeout_s : 30;
     unsigned threads = a->config.threads ? a->config.threads : 2;
     s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, a, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
                                  MHD_OPTION_SOCK_ADDR, res->ai_addr,
                                  MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_LIMIT,
-                                 (unsigned)4096,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, idle, MHD_OPTION_CONNECTION_LIMIT,
+                                 (unsigned)4096, MHD_OPTION_PER_IP_CONNECTION_LIMIT, a->config.per_ip_connections,
                                  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_END);
     freeaddrinfo(res);
     if (!s->daemon) {
         snprintf(err, errlen, "cannot listen on %s", a->config.listen);
+        ratelimit_free(a->limiter);
+        a->limiter = NULL;
         free(s);
         return -1;
     }
@@ -403,6 +427,8 @@ void http_server_stop(http_server *s) {
     /* only now: the pool's threads take the quiesced socket out of their epoll sets lazily, and closing it before
      * they have is a fatal error in libmicrohttpd ("Failed to remove listen FD from epoll set") */
     if (listener != MHD_INVALID_SOCKET) close(listener);
+    ratelimit_free(s->app->limiter);
+    s->app->limiter = NULL;
     free(s);
 }
 

@@ -33,6 +33,9 @@ typedef struct server_config {
     size_t max_body;
     const char *public_url; /* NULL: from the Host header */
     int64_t report_max_age_ms; /* how long an insights report snapshot serves its pages */
+    double rate_limit, rate_burst; /* requests a second per API key and the burst allowed; 0: no limit */
+    unsigned per_ip_connections;   /* simultaneous connections from one address; 0: no limit */
+    unsigned idle_timeout_s;       /* a connection silent this long is closed (slow clients) */
 } server_config;
 
 /* Everything a handler can reach. One per process. */
@@ -40,6 +43,7 @@ typedef struct app {
     store *store;
     engine *engine;
     struct keycache *keys;
+    struct ratelimit *limiter; /* NULL: no rate limit */
     server_config config;
     int64_t default_project_id;
 } app;
