@@ -43,8 +43,8 @@ int api_keys_create(http_request *req) {
         char msg[128];
         snprintf(msg, sizeof msg, "unknown scope '%s'", bad);
         rc = http_error(req, 400, "scopes", msg);
-    } else if (name && !json_is_string(name)) {
-        rc = http_error(req, 400, "name", "must be a string");
+    } else if (name && (!json_is_string(name) || json_string_length(name) > 200)) {
+        rc = http_error(req, 400, "name", "must be a string of at most 200 bytes");
     } else if (org && !json_is_null(org) && (!json_is_string(org) || !json_string_length(org) ||
                                              json_string_length(org) > 128)) {
         rc = http_error(req, 400, "org_id", "must be a string of 1 to 128 characters");

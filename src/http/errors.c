@@ -2,9 +2,12 @@
  * shape (auth.md's table); this file is the only place that knows those shapes. */
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "http/server.h"
+#include "util/buf.h"
+#include "util/text.h"
 
 static const char *orgpulse_code(int status) {
     switch (status) {
@@ -107,7 +110,7 @@ int http_error(http_request *req, int status, const char *field, const char *mes
     return http_error_code(req, status, NULL, field, message);
 }
 
-int http_error_code(http_request *req, int status, const char *code, const char *field, const char *message) {
+static int send_error(http_request *req, int status, const char *code, const char *field, const char *message) {
     if (status >= 500) message = "internal error"; /* never internals */
     if (req->family == FAMILY_INSIGHTS && status == 429) {
         char *text = strdup("Too Many Requests");
@@ -125,7 +128,33 @@ int http_error_code(http_request *req, int status, const char *code, const char 
     return http_respond_json(req, status, body);
 }
 
+/* Messages may quote a client's value, which need not be UTF-8 (a query's %FF): JSON bodies must be, so any
+ * ill-formed byte becomes U+FFFD. */
+int http_error_code(http_request *req, int status, const char *code, const char *field, const char *message) {
+    char *f = field && !text_utf8_valid(field, strlen(field)) ? text_utf8_repair(field) : NULL;
+    char *m = message && !text_utf8_valid(message, strlen(message)) ? text_utf8_repair(message) : NULL;
+    int rc = send_error(req, status, code, f ? f : field, m ? m : message);
+    free(f);
+    free(m);
+    return rc;
+}
+
 int http_error_fields(http_request *req, int status, const http_field_error *errors, size_t n) {
-    if (req->family == FAMILY_USAGE && status == 400) return http_respond_json(req, status, usage_validation_error(status, errors, n));
+    if (req->family == FAMILY_USAGE && status == 400) {
+        http_field_error *clean = xcalloc(n ? n : 1, sizeof *clean);
+        char **owned = xcalloc(2 * (n ? n : 1), sizeof *owned);
+        for (size_t i = 0; i < n; i++) {
+            clean[i] = errors[i];
+            if (errors[i].field && !text_utf8_valid(errors[i].field, strlen(errors[i].field)))
+                clean[i].field = owned[2 * i] = text_utf8_repair(errors[i].field);
+            if (errors[i].message && !text_utf8_valid(errors[i].message, strlen(errors[i].message)))
+                clean[i].message = owned[2 * i + 1] = text_utf8_repair(errors[i].message);
+        }
+        int rc = http_respond_json(req, status, usage_validation_error(status, clean, n));
+        for (size_t i = 0; i < 2 * n; i++) free(owned[i]);
+        free(owned);
+        free(clean);
+        return rc;
+    }
     return http_error(req, status, errors[0].field, errors[0].message);
 }

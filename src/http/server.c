@@ -18,6 +18,7 @@
 #include "http/routes.h"
 #include "util/buf.h"
 #include "util/log.h"
+#include "util/text.h"
 #include "util/time.h"
 
 struct http_server {
@@ -358,6 +359,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     __atomic_fetch_sub(&in_flight, 1, __ATOMIC_SEQ_CST);
 }
 
+/* Paths and query values are percent-decoded by text_percent_decode, which keeps %00 as written (libmicrohttpd's own
+ * decoder would put a NUL there and cut the string short). */
+static size_t on_unescape(void *cls, struct MHD_Connection *conn, char *s) {
+    (void)cls, (void)conn;
+    return text_percent_decode(s);
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
     (void)cls;
     char msg[512];
@@ -400,6 +408,7 @@ int http_server_start(app *a, http_server **out, char *err, size_t errlen) {
     s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, a, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
                                  MHD_OPTION_SOCK_ADDR, res->ai_addr,
                                  MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
+                                 MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, NULL,
                                  MHD_OPTION_CONNECTION_TIMEOUT, idle, MHD_OPTION_CONNECTION_LIMIT,
                                  (unsigned)4096, MHD_OPTION_PER_IP_CONNECTION_LIMIT, a->config.per_ip_connections,
                                  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_END);
