@@ -1,0 +1,64 @@
+-- mixed.lua: the request mix of bench/load. Each wrk thread cycles through a fixed list of requests: cached Insights
+-- report pages and charts, usage, users v2 and stats reads, and one small event batch per 20 requests (writes).
+-- Every response that is not 2xx counts as an error (reported in done()).
+local key = os.getenv("KEY")
+local org = os.getenv("ORG") or ""
+local auth = "Bearer " .. key
+local reads = {
+  "/api/backend/v1/user_report/champion?report_interval=30&page_size=10&page_number=0",
+  "/api/backend/v1/user_report/churn?report_interval=7&page_size=10&page_number=1",
+  "/api/backend/v1/org_report/growth?report_interval=30&page_size=10&page_number=0",
+  "/api/backend/v1/org_report/churn?report_interval=7&page_size=10&page_number=0",
+  "/api/backend/v1/user_report/top_inviter?report_interval=90&page_size=10&page_number=0",
+  "/api/backend/v1/chart_metrics/active_users?cadence=Weekly",
+  "/api/backend/v1/chart_metrics/signups?cadence=Daily",
+  "/api/v1/organization/usage?organizationId=" .. org .. "&from=2026-10-01T00:00:00Z&to=2026-11-01T00:00:00Z&granularity=weekly",
+  "/api/v2/users?limit=50",
+  "/v1/stats",
+}
+local n = 0
+local counter = 0
+local thread_id = 0
+local errors = 0
+local threads = {}
+
+function setup(thread)
+  thread:set("thread_id", #threads)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  n = 0
+end
+
+function request()
+  n = n + 1
+  if n % 20 == 0 then
+    counter = counter + 1
+    local uid = string.format("load-%d-%d", thread_id, counter)
+    local body = '{"type":"activity","user_id":"' .. uid .. '","id":"' .. uid .. '"}\n' ..
+                 '{"type":"usage","user_id":"' .. uid .. '","feature":"chat","metrics":{"interactions":1}}\n'
+    return wrk.format("POST", "/v1/events", {["Authorization"] = auth, ["Content-Type"] = "application/x-ndjson"}, body)
+  end
+  return wrk.format("GET", reads[(n % #reads) + 1], {["Authorization"] = auth})
+end
+
+function response(status, headers, body)
+  if status < 200 or status > 299 then
+    errors = errors + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local e = 0
+  for _, t in ipairs(threads) do
+    e = e + (t:get("errors") or 0)
+  end
+  io.write(string.format("NON2XX %d\n", e))
+  for _, p in ipairs({50, 90, 99, 99.9}) do
+    io.write(string.format("P%s %.3f\n", p, latency:percentile(p) / 1000.0))
+  end
+  io.write(string.format("RPS %.1f\n", summary.requests / (summary.duration / 1e6)))
+  io.write(string.format("SOCKERR %d %d %d %d\n", summary.errors.connect, summary.errors.read, summary.errors.write,
+                         summary.errors.timeout))
+end
