@@ -6,7 +6,7 @@ FUZZ_SECONDS ?= 300
 JOBS       ?= $(shell nproc)
 PYTHON     ?= /usr/bin/python3
 
-.PHONY: all deps build build-asan build-fuzz run check test fuzz bench-ingest clean
+.PHONY: all deps build build-asan build-fuzz run check test fuzz valgrind bench-ingest clean
 
 all: build
 
@@ -35,6 +35,10 @@ check: build build-asan build-fuzz
 	@scripts/run-tests $(BUILD)
 	@scripts/run-tests $(ASAN_BUILD)
 	@scripts/run-fuzz $(FUZZ_BUILD) 30
+
+# Every test under valgrind memcheck (slow; not part of check).
+valgrind: build
+	@scripts/run-valgrind $(BUILD)
 
 # Each fuzz target for FUZZ_SECONDS (default 300).
 fuzz: build-fuzz

@@ -13,6 +13,10 @@ import requests
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BIN = os.environ.get("ORGPULSE_BIN", str(ROOT / "build" / "orgpulse"))
+# A command every orgpulse process is run under (scripts/run-valgrind: valgrind memcheck), and how much longer to wait
+# for one to start or stop.
+WRAP = os.environ.get("ORGPULSE_WRAP", "").split()
+SLOW = float(os.environ.get("ORGPULSE_TIMEOUT_SCALE", "1"))
 
 
 def free_port():
@@ -23,7 +27,8 @@ def free_port():
 
 def run_cli(*args, input=None, check=True, timeout=120):
     """Run `orgpulse ARGS...`; returns the CompletedProcess (text mode)."""
-    p = subprocess.run([BIN, *map(str, args)], input=input, capture_output=True, text=True, timeout=timeout)
+    p = subprocess.run([*WRAP, BIN, *map(str, args)], input=input, capture_output=True, text=True,
+                       timeout=timeout * SLOW)
     if check and p.returncode != 0:
         raise AssertionError(f"orgpulse {' '.join(map(str, args))} exited {p.returncode}: {p.stderr}")
     return p
@@ -64,9 +69,9 @@ class Server:
         self.port = free_port()
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [BIN, "serve", "--data", self.data_dir, "--listen", f"127.0.0.1:{self.port}", *self.extra_args],
+            [*WRAP, BIN, "serve", "--data", self.data_dir, "--listen", f"127.0.0.1:{self.port}", *self.extra_args],
             stdout=self.log, stderr=self.log, env=self.env)
-        deadline = time.time() + timeout
+        deadline = time.time() + timeout * SLOW
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError(f"server exited {self.proc.returncode}: {self.log_text()}")
@@ -91,7 +96,7 @@ class Server:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         try:
-            rc = self.proc.wait(timeout=timeout)
+            rc = self.proc.wait(timeout=timeout * SLOW)
         finally:
             self.log.close()
         self.proc = None

@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from conftest import Server, run_cli
+from conftest import SLOW, Server, run_cli
 
 ORG = "4f18c3a2-0000-4000-8000-000000000001"
 USER = "813bef10-0000-4000-8000-000000000001"
@@ -195,7 +195,7 @@ def test_connections_over_the_per_address_limit_are_closed(tmp_path):
     s = Server(tmp_path / "data", extra_args=["--max-connections-per-ip", "2"]).start()
     try:
         held = [raw_connect(s), raw_connect(s)]
-        time.sleep(0.2)
+        time.sleep(0.3 * SLOW)
         third = raw_connect(s)
         third.settimeout(5)
         try:
@@ -219,7 +219,7 @@ def test_a_slow_client_is_disconnected_after_the_idle_timeout_while_others_are_s
         for c in slow:
             c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")  # headers never finish
         assert requests.get(s.url + "/healthz", timeout=5).status_code == 200
-        time.sleep(2.5)
+        time.sleep(2.5 + (SLOW > 1) * 5)
         for c in slow:
             c.settimeout(5)
             try:
