@@ -87,6 +87,7 @@ char *http_page_url(const char *base, const char *path, const http_query_pair *q
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         if (strcmp(q[i].name, "limit") == 0 || strcmp(q[i].name, "offset") == 0) continue;
+        if (strcmp(q[i].name, "personal_api_key") == 0) continue; /* a secret is never returned (auth.md) */
         ps[m] = (sorted_pair){q[i].name, q[i].value ? q[i].value : "", m};
         m++;
     }

@@ -8,6 +8,8 @@
  *   - the query: every parameter of the request (parse_qs with keep_blank_values, so "a" is "a="), with `limit`
  *     set and `offset` set or removed, sorted by key (stable for repeated keys) and written as Python's
  *     urlencode(doseq=True) does (quote_plus: unreserved characters kept, ' ' as '+', the rest %XX);
+ *   - one exception to DRF: `personal_api_key` (a secret the organizations family accepts in the query) is left
+ *     out, since orgpulse never returns a secret;
  *   - next: none when offset + limit >= count, else offset + limit;
  *   - previous: none when offset <= 0; `offset` removed when offset - limit <= 0, else offset - limit.
  * The pure functions take their inputs as arguments (unit-tested in tests/http/test_paging.c); the http_request

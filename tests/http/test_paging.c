@@ -76,10 +76,18 @@ static void page_url_keeps_the_values_of_a_repeated_parameter_in_order(void **st
 
 static void page_url_escapes_the_path_as_django_and_values_as_quote_plus(void **state) {
     (void)state;
-    http_query_pair q[] = {{"personal_api_key", "op_k/+=~"}, {"q", "x:y@z"}};
+    http_query_pair q[] = {{"p", "op_k/+=~"}, {"q", "x:y@z"}};
     char *u = http_page_url("http://h:8080", "/api/organizations/@current/x y", q, 2, 10, 10);
     assert_string_equal(u, "http://h:8080/api/organizations/@current/x%20y?limit=10&offset=10&"
-                           "personal_api_key=op_k%2F%2B%3D~&q=x%3Ay%40z");
+                           "p=op_k%2F%2B%3D~&q=x%3Ay%40z");
+    free(u);
+}
+
+static void page_url_leaves_out_the_personal_api_key(void **state) {
+    (void)state;
+    http_query_pair q[] = {{"personal_api_key", "op_secret"}, {"a", "1"}};
+    char *u = http_page_url("http://h", "/o/", q, 2, 10, 20);
+    assert_string_equal(u, "http://h/o/?a=1&limit=10&offset=20");
     free(u);
 }
 
@@ -142,6 +150,7 @@ int main(void) {
         cmocka_unit_test(page_url_replaces_limit_and_offset_and_sorts_the_other_parameters),
         cmocka_unit_test(page_url_keeps_the_values_of_a_repeated_parameter_in_order),
         cmocka_unit_test(page_url_escapes_the_path_as_django_and_values_as_quote_plus),
+        cmocka_unit_test(page_url_leaves_out_the_personal_api_key),
         cmocka_unit_test(page_links_next_until_the_last_page_and_previous_after_the_first),
         cmocka_unit_test(page_links_previous_drops_offset_when_it_would_not_be_positive),
         cmocka_unit_test(page_links_past_the_end_have_no_next_but_a_previous),
