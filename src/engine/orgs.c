@@ -144,13 +144,21 @@ uint32_t engine_orgs_live(const project_index *p, uint32_t **out) {
 
 /* ---- writes ---- */
 
-/* A UUID version 7: 48 bits of milliseconds, then random bits, so ids sort by creation time. */
+/* A UUID version 7: 48 bits of milliseconds, a 12-bit sequence (RFC 9562 method 1: counted up within one
+ * millisecond, from a random start below 2048 in a new one), then random bits, so ids sort by creation order even
+ * within a millisecond. Called under org_write_lock. */
 static void uuid_v7(int64_t now_ms, char *out) {
+    static int64_t last_ms = INT64_MIN;
+    static uint32_t seq;
     unsigned char b[16];
     randombytes_buf(b, sizeof b);
+    if (now_ms == last_ms && seq < 4095) seq++;
+    else seq = randombytes_uniform(2048);
+    last_ms = now_ms;
     uint64_t ms = (uint64_t)now_ms;
     for (int i = 0; i < 6; i++) b[i] = (unsigned char)(ms >> (40 - 8 * i));
-    b[6] = (unsigned char)(0x70 | (b[6] & 0x0f));
+    b[6] = (unsigned char)(0x70 | (seq >> 8));
+    b[7] = (unsigned char)(seq & 0xff);
     b[8] = (unsigned char)(0x80 | (b[8] & 0x3f));
     static const char hex[] = "0123456789abcdef";
     size_t n = 0;

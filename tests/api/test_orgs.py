@@ -184,6 +184,16 @@ def test_slug_is_django_slugify_cut_to_48(proj):
     assert re.fullmatch("x" * 43 + r"-[a-zA-Z]{4}", clash), clash
 
 
+def test_concurrent_creates_with_one_name_get_distinct_slugs(proj):
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(8) as pool:
+        orgs = list(pool.map(lambda _: proj.create({"name": "Race"}), range(8)))
+    slugs = {o["slug"] for o in orgs}
+    assert len(slugs) == 8 and "race" in slugs
+    listed = proj.call("GET", "/api/organizations/").json()
+    assert listed["count"] == 8 and {o["slug"] for o in listed["results"]} == slugs
+
+
 def test_slugs_are_unique_within_a_project_only(env):
     a, b = env.project(), env.project()
     assert a.create({"name": "Shared"})["slug"] == "shared"
