@@ -671,7 +671,6 @@ report *insights_report_compute(project_index *p, report_kind kind, int interval
     r->project_id = p->project_id;
     random_uuid(r->report_id);
     r->report_time_ms = now_ms;
-    r->deleted_version = p->deleted_version;
     r->order = report_order(p, kind, rows.rows, rows.count);
     /* the report takes the candidate rows as they are; the scratch gets a buffer back when a report is dropped */
     r->rows = rows.rows ? rows.rows : xmalloc(sizeof *r->rows);
@@ -709,8 +708,7 @@ report *insights_report_get(project_index *p, report_kind kind, int interval_day
     for (size_t i = 0; i < p->nreports; i++)
         if (p->reports[i]->kind == kind && p->reports[i]->interval == interval_days) slot = i;
     report *r = slot < p->nreports ? p->reports[slot] : NULL;
-    if (r && (now_ms - r->report_time_ms > max_age_ms || now_ms < r->report_time_ms ||
-              r->deleted_version != p->deleted_version)) {
+    if (r && (now_ms - r->report_time_ms > max_age_ms || now_ms < r->report_time_ms)) {
         report_drop_cached(p, r); /* expired: computed anew below */
         p->reports[slot] = r = NULL;
     }

@@ -67,7 +67,6 @@ typedef struct report {
     int64_t project_id;
     char report_id[37];
     int64_t report_time_ms;
-    uint64_t deleted_version; /* the project's deleted_version it was computed under */
     report_row *rows;  /* in the order they were found */
     uint32_t *order;   /* the report's order: order[k] is the index in rows of the k-th row */
     size_t count;
@@ -84,9 +83,7 @@ int report_kind_from_path(int org, const char *name, report_kind *out);
 
 /* Compute a report now (caller holds the project's read lock and its cache_lock). Caller releases it. */
 report *insights_report_compute(project_index *p, report_kind kind, int interval_days, int64_t now_ms);
-/* The cached report of age <= max_age_ms, or a fresh one (caller holds the read lock). Caller releases it.
- * A cached report is also recomputed once a user or an org was deleted (or undeleted) since it was made: a deleted
- * entity leaves every report at once, not when the snapshot expires. */
+/* The cached report of age <= max_age_ms, or a fresh one (caller holds the read lock). Caller releases it. */
 report *insights_report_get(project_index *p, report_kind kind, int interval_days, int64_t now_ms, int64_t max_age_ms);
 void report_release(report *r);
 /* Prepare what reports need that is slow to make on a first request (the id orders), e.g. after a rebuild. */
