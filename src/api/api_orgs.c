@@ -380,22 +380,24 @@ typedef struct org_input {
 
 static void org_input_free(org_input *in) { free(in->name), free(in->domains), free(in->settings); }
 
+/* The request body as JSON (any value; an empty body is {} as DRF reads it). Returns 0 and *out (caller's), or
+ * answers 400 parse_error and returns -1. */
+static int body_json(http_request *req, json_t **out) {
+    if (req->body_len == 0) return *out = json_object(), 0;
+    json_error_t err;
+    *out = json_loadb(req->body, req->body_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+    if (*out) return 0;
+    char msg[300];
+    snprintf(msg, sizeof msg, "JSON parse error - %s: line %d column %d (char %d)", err.text, err.line, err.column,
+             err.position);
+    return http_error_code(req, 400, "parse_error", NULL, msg), -1;
+}
+
 /* Parse and validate the request body (`partial`: PATCH). Returns 0 with *in filled, or answers 400 and returns -1. */
 static int org_input_parse(http_request *req, int partial, org_input *in) {
     memset(in, 0, sizeof *in);
     json_t *body;
-    if (req->body_len == 0) {
-        body = json_object();
-    } else {
-        json_error_t err;
-        body = json_loadb(req->body, req->body_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
-        if (!body) {
-            char msg[300];
-            snprintf(msg, sizeof msg, "JSON parse error - %s: line %d column %d (char %d)", err.text, err.line,
-                     err.column, err.position);
-            return http_error_code(req, 400, "parse_error", NULL, msg), -1;
-        }
-    }
+    if (body_json(req, &body) != 0) return -1;
     if (json_is_null(body)) return http_error_code(req, 400, "null", NULL, "No data provided"), -1;
     if (!json_is_object(body)) {
         char msg[96];
@@ -544,17 +546,8 @@ int api_orgs_environments_rollback(http_request *req) {
     uint32_t idx;
     if (open_org(req, &p, &idx) != 0) return 0;
     pthread_rwlock_unlock(&p->lock);
-    json_t *body = NULL;
-    if (req->body_len) {
-        json_error_t err;
-        body = json_loadb(req->body, req->body_len, JSON_DECODE_ANY, &err);
-        if (!body) {
-            char msg[300];
-            snprintf(msg, sizeof msg, "JSON parse error - %s: line %d column %d (char %d)", err.text, err.line,
-                     err.column, err.position);
-            return http_error_code(req, 400, "parse_error", NULL, msg);
-        }
-    }
+    json_t *body;
+    if (body_json(req, &body) != 0) return 0;
     if (!json_is_object(body) || json_object_size(body) == 0) {
         json_decref(body);
         return http_error(req, 400, NULL, "Environment mappings are required");
