@@ -149,6 +149,13 @@ static int report_handler(http_request *req, int org) {
     project_index *p = project_of(req, 1);
     pthread_rwlock_rdlock(&p->lock);
     report *r = insights_report_get(p, kind, rule->days[choice], time_now_ms(), req->app->config.report_max_age_ms);
+    char *text;
+    size_t len;
+    if (report_page_cached(r, page_number, page_size, &text, &len) == 0) { /* rendered for an earlier request */
+        pthread_rwlock_unlock(&p->lock);
+        report_release(r);
+        return http_respond(req, 200, "application/json", text, len);
+    }
     json_t *rows = json_array();
     size_t from;
     if (__builtin_mul_overflow((size_t)page_number, (size_t)page_size, &from)) from = SIZE_MAX;
@@ -162,8 +169,16 @@ static int report_handler(http_request *req, int org) {
     json_object_set_new(body, "page_size", json_integer(page_size));
     json_object_set_new(body, "has_more_results", json_boolean(from < r->count && r->count - from > (size_t)page_size));
     json_object_set_new(body, "report_time", seconds(r->report_time_ms));
+    text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    if (!text) {
+        report_release(r);
+        return http_error(req, 500, NULL, "internal error");
+    }
+    len = strlen(text);
+    report_page_keep(r, page_number, page_size, text, len);
     report_release(r);
-    return http_respond_json(req, 200, body);
+    return http_respond(req, 200, "application/json", text, len);
 }
 
 int api_insights_user_report(http_request *req) { return report_handler(req, 0); }

@@ -666,6 +666,7 @@ report *insights_report_compute(project_index *p, report_kind kind, int interval
     else
         user_rows(p, kind, n_ms, now_ms, &rows);
     report *r = xcalloc(1, sizeof *r);
+    pthread_mutex_init(&r->pages_lock, NULL);
     r->kind = kind;
     r->interval = interval_days;
     r->project_id = p->project_id;
@@ -681,11 +682,54 @@ report *insights_report_compute(project_index *p, report_kind kind, int interval
     return r;
 }
 
+typedef struct report_page {
+    long number, size;
+    char *body;
+    size_t len;
+} report_page;
+
 void report_release(report *r) {
     if (!r || __atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) > 0) return;
+    for (size_t i = 0; i < r->npages; i++) free(r->pages[i].body);
+    free(r->pages);
+    pthread_mutex_destroy(&r->pages_lock);
     free(r->rows);
     free(r->order);
     free(r);
+}
+
+int report_page_cached(report *r, long number, long size, char **out, size_t *len) {
+    int rc = -1;
+    pthread_mutex_lock(&r->pages_lock);
+    for (size_t i = 0; i < r->npages; i++)
+        if (r->pages[i].number == number && r->pages[i].size == size) {
+            *out = xmalloc(r->pages[i].len + 1);
+            memcpy(*out, r->pages[i].body, r->pages[i].len + 1);
+            *len = r->pages[i].len;
+            rc = 0;
+            break;
+        }
+    pthread_mutex_unlock(&r->pages_lock);
+    return rc;
+}
+
+void report_page_keep(report *r, long number, long size, const char *body, size_t len) {
+    pthread_mutex_lock(&r->pages_lock);
+    int known = 0;
+    for (size_t i = 0; i < r->npages && !known; i++) known = r->pages[i].number == number && r->pages[i].size == size;
+    if (!known && r->pages_bytes + len <= REPORT_PAGES_MAX_BYTES) {
+        if (r->npages == r->cap_pages) {
+            r->cap_pages = r->cap_pages ? r->cap_pages * 2 : 8;
+            r->pages = xrealloc(r->pages, r->cap_pages * sizeof *r->pages);
+        }
+        report_page *pg = &r->pages[r->npages++];
+        pg->number = number, pg->size = size, pg->len = len;
+        pg->body = xmalloc(len + 1);
+        memcpy(pg->body, body, len);
+        pg->body[len] = 0;
+        r->pages_bytes += len;
+    }
+    pthread_mutex_unlock(&r->pages_lock);
 }
 
 /* Drop the cache's reference to a report; when it was the last, its rows buffer goes back to the scratch (a buffer of

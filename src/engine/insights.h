@@ -35,6 +35,7 @@
 #ifndef ORGPULSE_ENGINE_INSIGHTS_H
 #define ORGPULSE_ENGINE_INSIGHTS_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,7 +73,19 @@ typedef struct report {
     size_t count;
     size_t rows_bytes; /* the size of the rows allocation (reused for the next report of its kind) */
     int refs;
+    /* Pages already rendered (the API's JSON bytes): a snapshot's page is rendered once and then served as is until
+     * the snapshot expires. Bounded by REPORT_PAGES_MAX_BYTES; under pages_lock. */
+    pthread_mutex_t pages_lock;
+    struct report_page *pages;
+    size_t npages, cap_pages, pages_bytes;
 } report;
+
+#define REPORT_PAGES_MAX_BYTES (8u << 20)
+
+/* The rendered page (number, size) of the report: a copy the caller frees, and 0; or -1 when not kept. */
+int report_page_cached(report *r, long number, long size, char **out, size_t *len);
+/* Keep a rendered page (copied) for the next requests of the same page, unless the report's budget is spent. */
+void report_page_keep(report *r, long number, long size, const char *body, size_t len);
 
 /* The k-th row of the report, in its order. */
 static inline const report_row *report_row_at(const report *r, size_t k) { return &r->rows[r->order[k]]; }

@@ -918,6 +918,17 @@ def test_pages_of_a_report_keep_their_report_id_and_rows_while_new_events_arrive
     assert {b["total_count"] for b in (first, second, third, again)} == {7}
 
 
+def test_a_kept_page_is_reused_only_for_the_same_page_number_and_size(proj):
+    seven_champions(proj)
+    a, rows_a = proj.user_report("champion", page_size="3", page_number="0")
+    b, rows_b = proj.user_report("champion", page_size="2", page_number="0")
+    c, rows_c = proj.user_report("champion", page_size="3", page_number="1")
+    a2, rows_a2 = proj.user_report("champion", page_size="3", page_number="0")
+    assert ids(rows_a) == [U(1), U(2), U(3)] and ids(rows_b) == [U(1), U(2)] and ids(rows_c) == [U(4), U(5), U(6)]
+    assert (a2, rows_a2) == (a, rows_a)
+    assert b["page_size"] == 2 and c["current_page"] == 1 and b["has_more_results"] and a["has_more_results"]
+
+
 def test_a_snapshot_older_than_the_maximum_age_is_replaced_by_one_with_the_new_events(tmp_path):
     env = Env(tmp_path / "data", ["--report-max-age", "2"]).start()
     try:
