@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "engine/follow.h"
 #include "engine/index.h"
 #include "engine/insights.h"
 #include "engine/snapshot.h"
@@ -23,6 +24,9 @@ static const char usage[] =
     "\n"
     "Serve the HTTP API on the data directory's store.\n"
     "  --data DIR          data directory (env ORGPULSE_DATA, default ./data)\n"
+    "  --store URL         keep the store in PostgreSQL (postgres://USER:PASS@HOST:PORT/DB, env ORGPULSE_STORE)\n"
+    "                      instead of DIR/orgpulse.db; several nodes may share it (DIR then holds only this\n"
+    "                      node's lock and index snapshot)\n"
     "  --listen HOST:PORT  address to listen on (env ORGPULSE_LISTEN, default 127.0.0.1:8080; port 0 picks one)\n"
     "  --threads N         HTTP worker threads (env ORGPULSE_THREADS, default: number of CPUs)\n"
     "  --max-body BYTES    largest request body accepted (env ORGPULSE_MAX_BODY, default 16777216)\n"
@@ -84,6 +88,7 @@ int cli_serve(int argc, char **argv) {
         {"--report-max-age", "ORGPULSE_REPORT_MAX_AGE", "60", 0},
         {"--clock", "ORGPULSE_CLOCK", NULL, 0},
         {"--no-snapshot", "ORGPULSE_NO_SNAPSHOT", NULL, 1},
+        {"--store", "ORGPULSE_STORE", NULL, 0},
     };
     const char *pos[1];
     int npos;
@@ -110,7 +115,7 @@ int cli_serve(int argc, char **argv) {
     int lock = cli_lock_data_dir(a.config.data_dir);
     if (lock < 0) return 1;
     char err[512];
-    if (store_open(a.config.data_dir, &a.store, err, sizeof err) != STORE_OK) {
+    if (store_open(opts[10].value ? opts[10].value : a.config.data_dir, &a.store, err, sizeof err) != STORE_OK) {
         log_error("%s", err);
         return 1;
     }
@@ -161,11 +166,15 @@ int cli_serve(int argc, char **argv) {
     fprintf(stderr, "orgpulse listening on http://%s:%u (data %s)\n", *host ? host : "0.0.0.0",
             http_server_port(server), a.config.data_dir);
     fflush(stderr);
+    engine_follower *follower = NULL; /* other nodes' events, on a shared store */
+    if (store_is_shared(a.store) && engine_follow_start(a.engine, a.store, &follower) != 0)
+        log_error("could not start following the shared store");
 
     int sig = 0;
     sigwait(&stop, &sig);
     log_info("signal %d: stopping (in-flight requests finish first)", sig);
     http_server_stop(server);
+    engine_follow_stop(follower);
     if (use_snapshot) index_save(&a, snapshot_path, snapshot_seq);
     keycache_free(a.keys);
     engine_free(a.engine);
