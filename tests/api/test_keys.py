@@ -2,7 +2,7 @@
 last_used_at, revocation, project isolation."""
 import sqlite3
 
-from conftest import run_cli
+from conftest import run_cli, sqlite_only
 
 
 def test_keys_create_prints_the_secret_alone_on_the_last_line(data_dir):
@@ -11,6 +11,7 @@ def test_keys_create_prints_the_secret_alone_on_the_last_line(data_dir):
     assert last.startswith("op_") and " " not in last
 
 
+@sqlite_only
 def test_the_secret_is_never_stored(data_dir):
     secret = run_cli("keys", "create", "--data", data_dir, "--scopes", "*").stdout.strip().splitlines()[-1]
     raw = open(f"{data_dir}/orgpulse.db", "rb").read()
