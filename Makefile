@@ -22,9 +22,10 @@ build-asan: deps
 run: build
 	@scripts/run-demo $(BUILD)/orgpulse
 
-# Every test, once on the plain build and once under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Every test, once on the plain build and once under AddressSanitizer + UndefinedBehaviorSanitizer; the API and CLI
+# tests once more on PostgreSQL (plain build only, to keep the time down).
 check: build build-asan
-	@scripts/run-tests $(BUILD)
+	@scripts/run-tests $(BUILD) --postgres
 	@scripts/run-tests $(ASAN_BUILD)
 
 test: build
