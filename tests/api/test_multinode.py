@@ -168,6 +168,15 @@ def test_a_key_created_on_one_node_works_on_the_other_and_its_revocation_too(nod
         is not None
 
 
+def test_an_import_into_the_store_shows_in_running_nodes(nodes, tmp_path):
+    a, b, key, dsn = nodes
+    f = tmp_path / "in.ndjson"
+    f.write_text(ndjson([{"type": "activity", "user_id": f"imp-u{i}", "org_id": ORG, "id": f"imp-{i}",
+                          "timestamp": "2026-03-02T13:00:00Z"} for i in range(300)]))
+    run_cli("import", "--store", dsn, "--batch", "100", f)
+    assert wait_until(lambda: stats_events(a, key) == 300 and stats_events(b, key) == 300, 1.0) is not None
+
+
 def test_the_store_lock_is_held_by_one_node_at_a_time(pg_cluster):
     """store_lock_try (for the exports scheduler): tests/store/test_store_lock.c's PostgreSQL cases, on a database."""
     binary = pathlib.Path(BIN).parent / "store_test_store_lock"
