@@ -41,7 +41,8 @@ int engine_ingest_batch(engine *e, store *s, int64_t project_id, const event_bat
         int64_t first = INT64_MAX;
         for (size_t i = 0; i < b->count; i++)
             if (!dup[i] && rows[i].seq < first) first = rows[i].seq;
-        if (first != INT64_MAX && engine_catch_up(e, s, first, NULL) != STORE_OK) {
+        /* nothing can lie between the index's last event and this batch when their seqs are adjacent */
+        if (first != INT64_MAX && first != e->last.seq + 1 && engine_catch_up(e, s, first, NULL) != STORE_OK) {
             log_error("ingest: could not read other nodes' events; the follower applies them and this batch");
             apply = 0; /* applying it now would put the index's last seq past the events it lacks */
         }
