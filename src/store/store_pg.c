@@ -49,6 +49,7 @@
 #define MIGRATE_LOCK "2"
 #define NOTIFY_CHANNEL "orgpulse_events"
 #define SCAN_FETCH "4096"
+#define SCAN_FETCH_ROWS 4096
 
 typedef struct pg_store {
     store base;
@@ -489,7 +490,7 @@ static int pg_events_scan(store *base, int64_t after_seq, store_event_fn fn, voi
             if ((stop = fn(ctx, &e)) != 0) rc = stop;
         }
         PQclear(r);
-        if (rows == 0) break;
+        if (rows < SCAN_FETCH_ROWS) break; /* the cursor is at its end */
     }
     if (rc == STORE_OK || stop) {
         int end = exec_ok(s, "scan", "COMMIT", 0, NULL); /* closes the cursor */
