@@ -177,6 +177,15 @@ def test_an_import_into_the_store_shows_in_running_nodes(nodes, tmp_path):
     assert wait_until(lambda: stats_events(a, key) == 300 and stats_events(b, key) == 300, 1.0) is not None
 
 
+def test_a_store_that_cannot_be_reached_fails_without_showing_its_password(tmp_path):
+    url = "postgres://orgpulse:topsecret-pw@127.0.0.1:1/orgpulse"
+    for args in (["keys", "list", "--store", url], ["serve", "--data", tmp_path / "d", "--store", url],
+                 ["import", "--store", url, "-"]):
+        p = run_cli(*args, check=False, input="")
+        assert p.returncode == 1
+        assert "cannot connect to PostgreSQL" in p.stderr and "topsecret" not in p.stderr + p.stdout
+
+
 def test_the_store_lock_is_held_by_one_node_at_a_time(pg_cluster):
     """store_lock_try (for the exports scheduler): tests/store/test_store_lock.c's PostgreSQL cases, on a database."""
     binary = pathlib.Path(BIN).parent / "store_test_store_lock"
