@@ -77,6 +77,16 @@ class PgCluster:
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None
 
+    def restart(self):
+        """Stop the server (fast: clients are disconnected) and start it again on the same port and data."""
+        data = os.path.join(self.dir, "data")
+        cmd = [os.path.join(self.bindir, "pg_ctl"), "-D", data, "-l", os.path.join(self.dir, "log"), "-m", "fast",
+               "-w", "-t", "60", "restart"]
+        if self.as_postgres:
+            cmd = ["runuser", "-u", "postgres", "--"] + cmd
+        # the new server must not inherit a pipe of ours (run() would wait for it to close)
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+
     def __enter__(self):
         return self.start()
 

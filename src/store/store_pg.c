@@ -435,6 +435,10 @@ static int pg_events_append(store *base, store_event *evs, size_t n, unsigned ch
     PGresult *r = NULL;
     size_t before[3] = {0, 0, 0};
     int rc = exec_ok(s, "begin", "BEGIN", 0, NULL);
+    if (rc != STORE_OK && PQstatus(s->db) == CONNECTION_BAD) { /* the server restarted: nothing was sent, retry once */
+        recover(s);
+        rc = exec_ok(s, "begin", "BEGIN", 0, NULL);
+    }
     if (rc == STORE_OK) rc = tuples_ok(s, "append lock", "SELECT pg_advisory_xact_lock($1::int, $2::int)", 2, lock, &r);
     PQclear(r);
     if (rc == STORE_OK) rc = entities_refresh(s);

@@ -177,6 +177,32 @@ def test_an_import_into_the_store_shows_in_running_nodes(nodes, tmp_path):
     assert wait_until(lambda: stats_events(a, key) == 300 and stats_events(b, key) == 300, 1.0) is not None
 
 
+def test_nodes_ride_out_a_database_restart(tmp_path):
+    """The database server restarts (its own cluster, not the session's): the nodes reconnect, the next batch is
+    accepted, and both nodes answer every stored event."""
+    from pgcluster import PgCluster
+    with PgCluster() as pg:
+        dsn = pg.dsn_for(pg.create_database("restart"))
+        a = Server(str(tmp_path / "a"), env={"ORGPULSE_STORE": dsn}).start()
+        b = Server(str(tmp_path / "b"), env={"ORGPULSE_STORE": dsn}).start()
+        try:
+            key = run_cli("keys", "create", "--store", dsn, "--scopes", "*").stdout.strip().splitlines()[-1]
+
+            def ev(i):
+                return [{"type": "activity", "user_id": f"r-u{i}", "org_id": ORG, "id": f"r-{i}",
+                         "timestamp": "2026-03-02T14:00:00Z"}]
+
+            assert a.post_events(key, ev(0)).status_code == 200
+            pg.restart()
+            for i in range(1, 4):
+                r = a.post_events(key, ev(i))
+                assert r.status_code == 200, r.text
+            assert wait_until(lambda: stats_events(a, key) == 4 and stats_events(b, key) == 4, 2.0) is not None
+        finally:
+            assert a.stop() == 0, a.log_text()
+            assert b.stop() == 0, b.log_text()
+
+
 def test_a_store_that_cannot_be_reached_fails_without_showing_its_password(tmp_path):
     url = "postgres://orgpulse:topsecret-pw@127.0.0.1:1/orgpulse"
     for args in (["keys", "list", "--store", url], ["serve", "--data", tmp_path / "d", "--store", url],
