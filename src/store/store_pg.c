@@ -82,11 +82,34 @@ static const char *const migrations[] = {
 
 /* ---- statements ---- */
 
+/* A new connection in place of a dropped one, with the session settings store_pg_open made. */
+static void reconnect(pg_store *s) {
+    log_error("postgres: connection lost; reconnecting");
+    PQreset(s->db);
+    if (PQstatus(s->db) != CONNECTION_OK) return;
+    PGresult *r = PQexec(s->db, "SET synchronous_commit = on; SET client_min_messages = warning"); /* constants */
+    PQclear(r);
+}
+
+/* Send one statement with text parameters. A statement sent outside a transaction (alone, or a BEGIN) that finds
+ * the connection dropped (the database server restarted) is sent once more on a new connection: it cannot have
+ * run. Session state goes with the old connection: store_lock_try's locks are released. */
+static PGresult *exec_params(pg_store *s, const char *sql, int nparams, const char *const *params) {
+    int idle = PQtransactionStatus(s->db) == PQTRANS_IDLE;
+    PGresult *r = PQexecParams(s->db, sql, nparams, NULL, params, NULL, NULL, 0);
+    if (idle && PQstatus(s->db) == CONNECTION_BAD) {
+        PQclear(r);
+        reconnect(s);
+        r = PQexecParams(s->db, sql, nparams, NULL, params, NULL, NULL, 0);
+    }
+    return r;
+}
+
 /* Run one statement with text parameters; returns the result when its status is `want`, else logs, clears and
  * returns NULL. */
 static PGresult *run(pg_store *s, const char *what, ExecStatusType want, const char *sql, int nparams,
                      const char *const *params) {
-    PGresult *r = PQexecParams(s->db, sql, nparams, NULL, params, NULL, NULL, 0);
+    PGresult *r = exec_params(s, sql, nparams, params);
     if (PQresultStatus(r) == want) return r;
     log_error("postgres: %s: %s", what, r ? PQresultErrorMessage(r) : PQerrorMessage(s->db));
     PQclear(r);
@@ -113,10 +136,9 @@ static void rollback(pg_store *s) {
 
 /* After a failure: when the connection itself broke (the server restarted), reconnect for the next call. */
 static void recover(pg_store *s) {
-    if (PQstatus(s->db) == CONNECTION_BAD) {
-        log_error("postgres: connection lost; reconnecting");
-        PQreset(s->db);
-    } else if (PQtransactionStatus(s->db) != PQTRANS_IDLE) {
+    if (PQstatus(s->db) == CONNECTION_BAD)
+        reconnect(s);
+    else if (PQtransactionStatus(s->db) != PQTRANS_IDLE) {
         rollback(s);
     }
 }
@@ -435,10 +457,6 @@ static int pg_events_append(store *base, store_event *evs, size_t n, unsigned ch
     PGresult *r = NULL;
     size_t before[3] = {0, 0, 0};
     int rc = exec_ok(s, "begin", "BEGIN", 0, NULL);
-    if (rc != STORE_OK && PQstatus(s->db) == CONNECTION_BAD) { /* the server restarted: nothing was sent, retry once */
-        recover(s);
-        rc = exec_ok(s, "begin", "BEGIN", 0, NULL);
-    }
     if (rc == STORE_OK) rc = tuples_ok(s, "append lock", "SELECT pg_advisory_xact_lock($1::int, $2::int)", 2, lock, &r);
     PQclear(r);
     if (rc == STORE_OK) rc = entities_refresh(s);
@@ -532,10 +550,10 @@ static int pg_key_insert(store *base, const store_key *k) {
     char hex[2 * STORE_KEY_HASH_LEN + 3] = "\\x";
     for (int i = 0; i < STORE_KEY_HASH_LEN; i++) snprintf(hex + 2 + 2 * i, 3, "%02x", k->hash[i]);
     const char *p[] = {k->id, project.s, k->name ? k->name : "", k->scopes, k->org_id, hex, created.s};
-    PGresult *r = PQexecParams(s->db,
-                               "INSERT INTO api_keys(id, project_id, name, scopes, org_id, secret_hash, created_at)"
-                               " VALUES($1, $2::bigint, $3, $4, $5, $6::bytea, $7::bigint)",
-                               7, NULL, p, NULL, NULL, 0);
+    PGresult *r = exec_params(s,
+                              "INSERT INTO api_keys(id, project_id, name, scopes, org_id, secret_hash, created_at)"
+                              " VALUES($1, $2::bigint, $3, $4, $5, $6::bytea, $7::bigint)",
+                              7, p);
     int rc = STORE_OK;
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
