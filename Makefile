@@ -29,10 +29,10 @@ build-fuzz: deps
 run: build
 	@scripts/run-demo $(BUILD)/orgpulse
 
-# Every test, once on the plain build and once under AddressSanitizer + UndefinedBehaviorSanitizer; then each fuzz
-# target for 30 s.
+# Every test, once on the plain build and once under AddressSanitizer + UndefinedBehaviorSanitizer; the API and CLI
+# tests once more on PostgreSQL (plain build only, to keep the time down); then each fuzz target for 30 s.
 check: build build-asan build-fuzz
-	@scripts/run-tests $(BUILD)
+	@scripts/run-tests $(BUILD) --postgres
 	@scripts/run-tests $(ASAN_BUILD)
 	@scripts/run-fuzz $(FUZZ_BUILD) 30
 

@@ -17,6 +17,59 @@ BIN = os.environ.get("ORGPULSE_BIN", str(ROOT / "build" / "orgpulse"))
 # for one to start or stop.
 WRAP = os.environ.get("ORGPULSE_WRAP", "").split()
 SLOW = float(os.environ.get("ORGPULSE_TIMEOUT_SCALE", "1"))
+# ORGPULSE_TEST_STORE=postgres runs every server and CLI command of the suite on PostgreSQL: each data directory gets
+# its own fresh database in one throwaway cluster (tests/pgcluster.py); scripts/run-tests does a second pass so.
+TEST_STORE = os.environ.get("ORGPULSE_TEST_STORE", "sqlite")
+ON_POSTGRES = TEST_STORE == "postgres"
+sqlite_only = pytest.mark.skipif(ON_POSTGRES, reason="reads the SQLite database file itself")
+_pg = None
+_pg_stores = {}
+
+
+def pg_session():
+    """The session's PostgreSQL cluster, started on first use and stopped at the end of the run."""
+    global _pg
+    if _pg is None:
+        from pgcluster import PgCluster
+        _pg = PgCluster().start()
+    return _pg
+
+
+def store_env(data_dir):
+    """The environment that points orgpulse at the store of `data_dir`: nothing on SQLite (the directory holds it),
+    ORGPULSE_STORE = the directory's own database on PostgreSQL (created on first use, kept for restarts)."""
+    if not ON_POSTGRES:
+        return {}
+    key = os.path.realpath(str(data_dir))
+    if key not in _pg_stores:
+        pg = pg_session()
+        _pg_stores[key] = pg.dsn_for(pg.create_database("store"))
+    return {"ORGPULSE_STORE": _pg_stores[key]}
+
+
+def share_store(data_dir, other_dir):
+    """On PostgreSQL, make `other_dir` use the store of `data_dir` (as a copy of the directory does on SQLite)."""
+    if ON_POSTGRES:
+        _pg_stores[os.path.realpath(str(other_dir))] = store_env(data_dir)["ORGPULSE_STORE"]
+
+
+def store_query(data_dir, sql):
+    """Rows of a SQL query on the store of `data_dir` (SQLite file or PostgreSQL database), as lists of strings."""
+    if ON_POSTGRES:
+        return pg_session().psql(sql, db=store_env(data_dir)["ORGPULSE_STORE"].rsplit("/", 1)[1])
+    import sqlite3
+    db = sqlite3.connect(f"{data_dir}/orgpulse.db")
+    try:
+        return [["" if v is None else str(v) for v in row] for row in db.execute(sql).fetchall()]
+    finally:
+        db.close()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    global _pg
+    if _pg is not None:
+        _pg.stop()
+        _pg = None
 
 
 def free_port():
@@ -27,8 +80,12 @@ def free_port():
 
 def run_cli(*args, input=None, check=True, timeout=120):
     """Run `orgpulse ARGS...`; returns the CompletedProcess (text mode)."""
-    p = subprocess.run([*WRAP, BIN, *map(str, args)], input=input, capture_output=True, text=True,
-                       timeout=timeout * SLOW)
+    args = [str(a) for a in args]
+    env = None
+    if "--data" in args[:-1]:
+        env = dict(os.environ, **store_env(args[args.index("--data") + 1]))
+    p = subprocess.run([*WRAP, BIN, *args], input=input, capture_output=True, text=True, timeout=timeout * SLOW,
+                       env=env)
     if check and p.returncode != 0:
         raise AssertionError(f"orgpulse {' '.join(map(str, args))} exited {p.returncode}: {p.stderr}")
     return p
@@ -56,7 +113,7 @@ class Server:
     def __init__(self, data_dir, extra_args=(), env=None):
         self.data_dir = str(data_dir)
         self.extra_args = list(extra_args)
-        self.env = dict(os.environ, **(env or {}))
+        self.env = dict(os.environ, **store_env(self.data_dir), **(env or {}))
         self.port = None
         self.proc = None
         self.log_path = pathlib.Path(self.data_dir + ".log")
@@ -76,7 +133,7 @@ class Server:
             if self.proc.poll() is not None:
                 raise AssertionError(f"server exited {self.proc.returncode}: {self.log_text()}")
             try:
-                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                if requests.get(self.url + "/healthz", timeout=1, headers={"Connection": "close"}).status_code == 200:
                     return self
             except requests.RequestException:
                 pass
@@ -156,9 +213,4 @@ def admin(server):
 @pytest.fixture(scope="session")
 def pg_cluster():
     """One throwaway PostgreSQL cluster for the whole run (tests/pgcluster.py); tests call create_database()."""
-    from pgcluster import PgCluster
-    pg = PgCluster().start()
-    try:
-        yield pg
-    finally:
-        pg.stop()
+    return pg_session()

@@ -35,7 +35,8 @@ def _free_port():
 
 
 class PgCluster:
-    def __init__(self):
+    def __init__(self, fsync=False):
+        self.fsync = fsync  # benchmarks want real durability (bench/postgres); tests do not need it
         self.bindir = _bindir()
         self.dir = None
         self.port = None
@@ -62,7 +63,7 @@ class PgCluster:
         self._run(os.path.join(self.bindir, "initdb"), "-D", data, "-U", USER, "--pwfile", pwfile,
                   "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-sync")
         self.port = _free_port()
-        opts = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+        opts = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync={'on' if self.fsync else 'off'} "
                 "-c synchronous_commit=on -c max_connections=200 -c shared_buffers=64MB")
         self._run(os.path.join(self.bindir, "pg_ctl"), "-D", data, "-l", os.path.join(self.dir, "log"),
                   "-o", opts, "-w", "-t", "60", "start")
@@ -75,6 +76,16 @@ class PgCluster:
                       "-w", "stop", check=False)
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None
+
+    def restart(self):
+        """Stop the server (fast: clients are disconnected) and start it again on the same port and data."""
+        data = os.path.join(self.dir, "data")
+        cmd = [os.path.join(self.bindir, "pg_ctl"), "-D", data, "-l", os.path.join(self.dir, "log"), "-m", "fast",
+               "-w", "-t", "60", "restart"]
+        if self.as_postgres:
+            cmd = ["runuser", "-u", "postgres", "--"] + cmd
+        # the new server must not inherit a pipe of ours (run() would wait for it to close)
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
 
     def __enter__(self):
         return self.start()

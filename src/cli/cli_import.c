@@ -23,10 +23,11 @@
 #include "util/time.h"
 
 static const char usage[] =
-    "usage: orgpulse import (--data DIR | --url URL --key KEY) [--project NAME] [--batch LINES] FILE|-\n"
+    "usage: orgpulse import (--data DIR | --store URL | --url URL --key KEY) [--project NAME] [--batch LINES] FILE|-\n"
     "\n"
     "Load NDJSON events from FILE (or - for stdin).\n"
     "  --data DIR      write into this data directory (the server must be stopped)\n"
+    "  --store URL     write into this PostgreSQL store (env ORGPULSE_STORE; running nodes pick the events up)\n"
     "  --url URL       send to a running server, e.g. http://127.0.0.1:8080, with --key (scope events:write)\n"
     "  --project NAME  project for --data (default 'default')\n"
     "  --batch LINES   lines per batch (default 50000 with --data, 5000 with --url)\n";
@@ -188,17 +189,19 @@ static int flush_online(importer *im, const char *text, size_t len, size_t line_
 int cli_import(int argc, char **argv) {
     cli_opt opts[] = {
         {"--data", NULL, NULL, 0},           {"--url", "ORGPULSE_URL", NULL, 0}, {"--key", "ORGPULSE_KEY", NULL, 0},
-        {"--project", NULL, "default", 0},   {"--batch", NULL, NULL, 0},
+        {"--project", NULL, "default", 0},   {"--batch", NULL, NULL, 0},         {"--store", "ORGPULSE_STORE", NULL, 0},
     };
     const char *pos[1];
     int npos;
     int rc = cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, &npos, usage);
     if (rc) return rc == 1 ? 0 : rc;
-    if (npos != 1 || (!opts[0].value == !opts[1].value) || (opts[1].value && !opts[2].value)) {
+    /* offline into a store (--store, else --data's), or online (--url; an ORGPULSE_STORE in the environment aside) */
+    const char *location = opts[1].value ? NULL : opts[5].value ? opts[5].value : opts[0].value;
+    if (npos != 1 || (opts[0].value && opts[1].value) || (!location == !opts[1].value) || (opts[1].value && !opts[2].value)) {
         fputs(usage, stderr);
         return 2;
     }
-    size_t batch_lines = opts[0].value ? 50000 : 5000;
+    size_t batch_lines = location ? 50000 : 5000;
     if (opts[4].value && cli_parse_size("--batch", opts[4].value, 1, 1000000, &batch_lines)) return 2;
 
     importer im = {0};
@@ -211,10 +214,10 @@ int cli_import(int argc, char **argv) {
     if (in != stdin && fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode)) im.bytes_total = (size_t)st.st_size;
     im.progress = isatty(STDERR_FILENO);
     int lock = -1;
-    if (opts[0].value) {
-        char err[512];
-        if ((lock = cli_lock_data_dir(opts[0].value)) < 0) return 1;
-        if (store_open(opts[0].value, &im.store, err, sizeof err) != STORE_OK ||
+    if (location) {
+        char err[512] = "";
+        if (!store_location_is_pg(location) && (lock = cli_lock_data_dir(location)) < 0) return 1;
+        if (store_open(location, &im.store, err, sizeof err) != STORE_OK ||
             store_project_ensure(im.store, opts[3].value, &im.project_id) != STORE_OK) {
             fprintf(stderr, "orgpulse import: %s\n", err);
             return 1;

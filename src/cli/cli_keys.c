@@ -12,6 +12,7 @@ static const char usage[] =
     "usage: orgpulse keys create --data DIR --scopes LIST [--project NAME] [--org ORG_ID] [--name N]\n"
     "       orgpulse keys list   --data DIR [--project NAME]\n"
     "       orgpulse keys revoke --data DIR ID\n"
+    "--store URL (env ORGPULSE_STORE) works on a PostgreSQL store instead of DIR's.\n"
     "\n"
     "Scopes: events:write insights:read usage:read engagement:read users:read organization:read\n"
     "        organization:write batch_export:read batch_export:write admin *\n"
@@ -44,7 +45,7 @@ int cli_keys(int argc, char **argv) {
     const char *action = argv[1];
     cli_opt opts[] = {
         {"--data", "ORGPULSE_DATA", "./data", 0}, {"--scopes", NULL, NULL, 0}, {"--project", NULL, "default", 0},
-        {"--org", NULL, NULL, 0},                 {"--name", NULL, "", 0},
+        {"--org", NULL, NULL, 0},                 {"--name", NULL, "", 0},          {"--store", "ORGPULSE_STORE", NULL, 0},
     };
     const char *pos[1];
     int npos;
@@ -59,7 +60,7 @@ int cli_keys(int argc, char **argv) {
             return 2;
         }
         if (npos) return fprintf(stderr, "orgpulse keys create: unexpected argument '%s'\n", pos[0]), 2;
-        if (open_store(opts[0].value, &s)) return 1;
+        if (open_store(opts[5].value ? opts[5].value : opts[0].value, &s)) return 1;
         int64_t project;
         char secret[AUTH_SECRET_MAX];
         store_key k;
@@ -77,7 +78,7 @@ int cli_keys(int argc, char **argv) {
         return 0;
     }
     if (strcmp(action, "list") == 0) {
-        if (open_store(opts[0].value, &s)) return 1;
+        if (open_store(opts[5].value ? opts[5].value : opts[0].value, &s)) return 1;
         int64_t project;
         if (store_project_find(s, opts[2].value, &project) != STORE_OK) {
             fprintf(stderr, "orgpulse keys list: no project '%s'\n", opts[2].value);
@@ -92,7 +93,7 @@ int cli_keys(int argc, char **argv) {
     }
     if (strcmp(action, "revoke") == 0) {
         if (npos != 1) return fprintf(stderr, "orgpulse keys revoke: give the key ID\n"), 2;
-        if (open_store(opts[0].value, &s)) return 1;
+        if (open_store(opts[5].value ? opts[5].value : opts[0].value, &s)) return 1;
         rc = store_key_revoke(s, pos[0], time_now_ms());
         store_close(s);
         if (rc == STORE_ENOTFOUND) return fprintf(stderr, "orgpulse keys revoke: no key '%s'\n", pos[0]), 1;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "engine/follow.h"
 #include "engine/index.h"
 #include "engine/insights.h"
 #include "engine/snapshot.h"
@@ -24,6 +25,9 @@ static const char usage[] =
     "\n"
     "Serve the HTTP API on the data directory's store.\n"
     "  --data DIR          data directory (env ORGPULSE_DATA, default ./data)\n"
+    "  --store URL         keep the store in PostgreSQL (postgres://USER:PASS@HOST:PORT/DB, env ORGPULSE_STORE)\n"
+    "                      instead of DIR/orgpulse.db; several nodes may share it (DIR then holds only this\n"
+    "                      node's lock and index snapshot)\n"
     "  --listen HOST:PORT  address to listen on (env ORGPULSE_LISTEN, default 127.0.0.1:8080; port 0 picks one)\n"
     "  --threads N         HTTP worker threads (env ORGPULSE_THREADS, default: number of CPUs)\n"
     "  --max-body BYTES    largest request body accepted (env ORGPULSE_MAX_BODY, default 16777216)\n"
@@ -91,6 +95,7 @@ int cli_serve(int argc, char **argv) {
         {"--report-max-age", "ORGPULSE_REPORT_MAX_AGE", "60", 0},
         {"--clock", "ORGPULSE_CLOCK", NULL, 0},
         {"--no-snapshot", "ORGPULSE_NO_SNAPSHOT", NULL, 1},
+        {"--store", "ORGPULSE_STORE", NULL, 0},
         {"--rate-limit", "ORGPULSE_RATE_LIMIT", "off", 0},
         {"--max-connections-per-ip", "ORGPULSE_MAX_CONNECTIONS_PER_IP", "0", 0},
         {"--idle-timeout", "ORGPULSE_IDLE_TIMEOUT", "30", 0},
@@ -111,13 +116,13 @@ int cli_serve(int argc, char **argv) {
     size_t max_age;
     if (cli_parse_size("--report-max-age", opts[7].value, 0, 86400 * 365, &max_age)) return 2;
     a.config.report_max_age_ms = (int64_t)max_age * 1000;
-    if (ratelimit_parse(opts[10].value, &a.config.rate_limit, &a.config.rate_burst) != 0) {
+    if (ratelimit_parse(opts[11].value, &a.config.rate_limit, &a.config.rate_burst) != 0) {
         fprintf(stderr, "orgpulse serve: --rate-limit must be RATE or RATE/BURST (requests a second), or off\n");
         return 2;
     }
     size_t per_ip, idle;
-    if (cli_parse_size("--max-connections-per-ip", opts[11].value, 0, 65536, &per_ip)) return 2;
-    if (cli_parse_size("--idle-timeout", opts[12].value, 1, 3600, &idle)) return 2;
+    if (cli_parse_size("--max-connections-per-ip", opts[12].value, 0, 65536, &per_ip)) return 2;
+    if (cli_parse_size("--idle-timeout", opts[13].value, 1, 3600, &idle)) return 2;
     a.config.per_ip_connections = (unsigned)per_ip, a.config.idle_timeout_s = (unsigned)idle;
     int64_t clock_start = 0;
     if (opts[8].value && time_parse_rfc3339(opts[8].value, strlen(opts[8].value), &clock_start) != 0) {
@@ -128,7 +133,7 @@ int cli_serve(int argc, char **argv) {
     int lock = cli_lock_data_dir(a.config.data_dir);
     if (lock < 0) return 1;
     char err[512];
-    if (store_open(a.config.data_dir, &a.store, err, sizeof err) != STORE_OK) {
+    if (store_open(opts[10].value ? opts[10].value : a.config.data_dir, &a.store, err, sizeof err) != STORE_OK) {
         log_error("%s", err);
         return 1;
     }
@@ -179,11 +184,15 @@ int cli_serve(int argc, char **argv) {
     fprintf(stderr, "orgpulse listening on http://%s:%u (data %s)\n", *host ? host : "0.0.0.0",
             http_server_port(server), a.config.data_dir);
     fflush(stderr);
+    engine_follower *follower = NULL; /* other nodes' events, on a shared store */
+    if (store_is_shared(a.store) && engine_follow_start(a.engine, a.store, &follower) != 0)
+        log_error("could not start following the shared store");
 
     int sig = 0;
     sigwait(&stop, &sig);
     log_info("signal %d: stopping (in-flight requests finish first)", sig);
     http_server_stop(server);
+    engine_follow_stop(follower);
     if (use_snapshot) index_save(&a, snapshot_path, snapshot_seq);
     keycache_free(a.keys);
     engine_free(a.engine);

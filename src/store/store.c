@@ -12,8 +12,13 @@ void store_key_clear(store_key *k) {
     memset(k, 0, sizeof *k);
 }
 
+int store_location_is_pg(const char *location) {
+    return strncmp(location, "postgres://", 11) == 0 || strncmp(location, "postgresql://", 13) == 0;
+}
+
 int store_open(const char *location, store **out, char *err, size_t errlen) {
     *out = NULL;
+    if (store_location_is_pg(location)) return store_pg_open(location, out, err, errlen);
     return store_sqlite_open(location, out, err, errlen);
 }
 
@@ -45,3 +50,19 @@ int store_key_get(store *s, const char *id, store_key *out) { return s->backend-
 int store_key_list(store *s, int64_t project_id, store_key_fn fn, void *ctx) { return s->backend->key_list(s, project_id, fn, ctx); }
 int store_key_revoke(store *s, const char *id, int64_t now_ms) { return s->backend->key_revoke(s, id, now_ms); }
 int store_key_touch(store *s, const char *id, int64_t now_ms) { return s->backend->key_touch(s, id, now_ms); }
+
+int store_is_shared(store *s) { return s->backend->wait_change != NULL; }
+
+int store_wait_change(store *s, int timeout_ms) {
+    return s->backend->wait_change ? s->backend->wait_change(s, timeout_ms) : STORE_OK;
+}
+
+int store_lock_try(store *s, const char *name, int *out_got) {
+    if (!s->backend->lock_try) {
+        *out_got = 1;
+        return STORE_OK;
+    }
+    return s->backend->lock_try(s, name, out_got);
+}
+
+int store_unlock(store *s, const char *name) { return s->backend->unlock ? s->backend->unlock(s, name) : STORE_OK; }

@@ -85,14 +85,18 @@ typedef struct store_backend {
     int (*key_list)(store *s, int64_t project_id, store_key_fn fn, void *ctx);
     int (*key_revoke)(store *s, const char *id, int64_t now_ms);
     int (*key_touch)(store *s, const char *id, int64_t now_ms);
+    int (*lock_try)(store *s, const char *name, int *out_got); /* optional: NULL = always granted */
+    int (*unlock)(store *s, const char *name);
+    int (*wait_change)(store *s, int timeout_ms); /* optional: NULL = one process owns the store */
 } store_backend;
 
 struct store {
     const store_backend *backend;
 };
 
-/* Open the store at `location`: a directory (SQLite database DIR/orgpulse.db, created with its schema when
- * missing). `err` receives a message on failure. */
+/* Open the store at `location`: a PostgreSQL URL (postgres://... or postgresql://..., see store_pg.c) or a
+ * directory (SQLite database DIR/orgpulse.db); the schema is created or migrated when needed. `err` receives a
+ * message on failure (never the URL's password). */
 int store_open(const char *location, store **out, char *err, size_t errlen);
 void store_close(store *s);
 
@@ -123,7 +127,25 @@ int store_key_list(store *s, int64_t project_id, store_key_fn fn, void *ctx);
 int store_key_revoke(store *s, const char *id, int64_t now_ms);
 int store_key_touch(store *s, const char *id, int64_t now_ms);
 
+/* Several orgpulse processes (nodes) may share one store (PostgreSQL). Then each node's index must also apply the
+ * events the others append: store_is_shared says so, and store_wait_change blocks until another node may have
+ * appended (a notification) or timeout_ms passed; it returns 0 either way (STORE_EIO: the backend failed; it has
+ * waited the timeout). Unshared stores return at once. */
+int store_is_shared(store *s);
+int store_wait_change(store *s, int timeout_ms);
+
+/* A named lock held by one process at a time among the processes sharing the store (PostgreSQL: a session advisory
+ * lock, released by store_unlock or when the process's connection ends, e.g. it dies); for work that exactly one
+ * node must do, like running the scheduled exports. *out_got = 1 when this process now holds it, 0 when another
+ * process does. Re-entrant: a process that holds it gets it again, and must unlock once per success. An unshared
+ * store always grants it. */
+int store_lock_try(store *s, const char *name, int *out_got);
+int store_unlock(store *s, const char *name);
+
 /* Backend constructors. */
 int store_sqlite_open(const char *dir, store **out, char *err, size_t errlen);
+int store_pg_open(const char *url, store **out, char *err, size_t errlen);
+/* Whether `location` names a PostgreSQL database rather than a directory. */
+int store_location_is_pg(const char *location);
 
 #endif

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 
 #include "store/store.h"
+#include "store/store_entities.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/strmap.h"
@@ -36,18 +37,6 @@ typedef struct id_set {
     int64_t upto;  /* when not loaded but slots is set: holds the ids of the events with seq <= upto (a saved state) */
 } id_set;
 
-/* The ids of one project's entities of one kind: id -> number (map) and number -> id (names). */
-typedef struct entity_map {
-    strmap numbers;
-    char **names;
-    size_t count, cap;
-} entity_map;
-
-typedef struct project_entities {
-    int64_t project_id;
-    entity_map kinds[3];
-} project_entities;
-
 typedef struct sqlite_store {
     store base;
     sqlite3 *db;
@@ -55,9 +44,7 @@ typedef struct sqlite_store {
     sqlite3_stmt *insert_event;
     sqlite3_stmt *insert_entity;
     id_set ids;
-    project_entities *entities;
-    size_t nentities;
-    int entities_loaded;
+    store_entities ents;
 } sqlite_store;
 
 static const char *const migrations[] = {
@@ -260,64 +247,29 @@ static int sq_state_load(store *base, FILE *f, int64_t upto_seq) {
 
 /* ---- entity numbers ---- */
 
-static void entities_free(sqlite_store *s) {
-    for (size_t i = 0; i < s->nentities; i++) {
-        for (int k = 0; k < 3; k++) {
-            entity_map *m = &s->entities[i].kinds[k];
-            for (size_t n = 0; n < m->count; n++) free(m->names[n]);
-            free(m->names);
-            strmap_free(&m->numbers);
-        }
-    }
-    free(s->entities);
-    s->entities = NULL, s->nentities = 0, s->entities_loaded = 0;
-}
-
-static entity_map *entity_map_of(sqlite_store *s, int64_t project_id, int kind) {
-    for (size_t i = 0; i < s->nentities; i++)
-        if (s->entities[i].project_id == project_id) return &s->entities[i].kinds[kind];
-    s->entities = xrealloc(s->entities, (s->nentities + 1) * sizeof *s->entities);
-    project_entities *pe = &s->entities[s->nentities++];
-    memset(pe, 0, sizeof *pe);
-    pe->project_id = project_id;
-    return &pe->kinds[kind];
-}
-
-/* Remember number `num` for `ext_id` (numbers arrive in order: num == count). */
-static void entity_map_put(entity_map *m, const char *ext_id) {
-    if (m->count == m->cap) {
-        m->cap = m->cap ? m->cap * 2 : 64;
-        m->names = xrealloc(m->names, m->cap * sizeof *m->names);
-    }
-    char *name = xstrdup(ext_id);
-    m->names[m->count] = name;
-    strmap_put(&m->numbers, name, strlen(name), (uint32_t)m->count);
-    m->count++;
-}
-
 static int entities_load(sqlite_store *s) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "SELECT project_id, kind, num, ext_id FROM entities ORDER BY project_id, kind, num",
                            -1, &st, NULL) != SQLITE_OK)
         return fail(s, "load entities");
-    entities_free(s);
+    store_entities_free(&s->ents);
     int step, rc = STORE_OK;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         int kind = sqlite3_column_int(st, 1);
         if (kind < 0 || kind > 2) continue;
-        entity_map *m = entity_map_of(s, sqlite3_column_int64(st, 0), kind);
+        store_entity_map *m = store_entities_map(&s->ents, sqlite3_column_int64(st, 0), kind);
         if ((size_t)sqlite3_column_int64(st, 2) != m->count) {
             log_error("sqlite: entity numbers are not dense (project %lld kind %d)",
                       (long long)sqlite3_column_int64(st, 0), kind);
             rc = STORE_EIO;
             break;
         }
-        entity_map_put(m, (const char *)sqlite3_column_text(st, 3));
+        store_entity_map_put(m, (const char *)sqlite3_column_text(st, 3));
     }
     sqlite3_finalize(st);
     if (rc == STORE_OK && step != SQLITE_DONE) rc = fail(s, "load entities");
-    if (rc == STORE_OK) s->entities_loaded = 1;
-    else entities_free(s);
+    if (rc == STORE_OK) s->ents.loaded = 1;
+    else store_entities_free(&s->ents);
     return rc;
 }
 
@@ -329,7 +281,7 @@ static int entity_number(sqlite_store *s, int64_t project_id, int kind, const ch
         *out = -1;
         return STORE_OK;
     }
-    entity_map *m = entity_map_of(s, project_id, kind);
+    store_entity_map *m = store_entities_map(&s->ents, project_id, kind);
     uint32_t num;
     size_t len = strlen(ext_id);
     if (strmap_get_hashed(&m->numbers, ext_id, len, hash, &num) == 0) {
@@ -345,14 +297,8 @@ static int entity_number(sqlite_store *s, int64_t project_id, int kind, const ch
     sqlite3_reset(st);
     if (step != SQLITE_DONE) return fail(s, "insert entity");
     *out = (int64_t)m->count;
-    entity_map_put(m, ext_id);
+    store_entity_map_put(m, ext_id);
     return STORE_OK;
-}
-
-static const char *entity_name(sqlite_store *s, int64_t project_id, int kind, int64_t num) {
-    if (num < 0) return NULL;
-    entity_map *m = entity_map_of(s, project_id, kind);
-    return (size_t)num < m->count ? m->names[num] : NULL;
 }
 
 static void sq_close(store *base) {
@@ -360,7 +306,7 @@ static void sq_close(store *base) {
     sqlite3_finalize(s->insert_event);
     sqlite3_finalize(s->insert_entity);
     id_set_free(&s->ids);
-    entities_free(s);
+    store_entities_free(&s->ents);
     if (s->db && sqlite3_close(s->db) != SQLITE_OK) log_error("sqlite: close: %s", sqlite3_errmsg(s->db));
     pthread_mutex_destroy(&s->lock);
     free(s);
@@ -450,15 +396,15 @@ static void hash_and_prefetch(sqlite_store *s, const store_event *e, event_hashe
     h->org = hash_or_zero(e->org_id);
     h->team = hash_or_zero(e->team_id);
     if (h->id && s->ids.cap) __builtin_prefetch(&s->ids.slots[id_set_home(h->id, s->ids.cap)]);
-    if (h->user) strmap_prefetch(&entity_map_of(s, e->project_id, STORE_KIND_USER)->numbers, h->user);
-    if (h->org) strmap_prefetch(&entity_map_of(s, e->project_id, STORE_KIND_ORG)->numbers, h->org);
+    if (h->user) strmap_prefetch(&store_entities_map(&s->ents, e->project_id, STORE_KIND_USER)->numbers, h->user);
+    if (h->org) strmap_prefetch(&store_entities_map(&s->ents, e->project_id, STORE_KIND_ORG)->numbers, h->org);
 }
 
 static int sq_events_append(store *base, store_event *evs, size_t n, unsigned char *dup) {
     sqlite_store *s = (sqlite_store *)base;
     pthread_mutex_lock(&s->lock);
     int rc = s->ids.loaded ? STORE_OK : id_set_load(s);
-    if (rc == STORE_OK && !s->entities_loaded) rc = entities_load(s);
+    if (rc == STORE_OK && !s->ents.loaded) rc = entities_load(s);
     if (rc == STORE_OK) rc = exec_sql(s, "BEGIN IMMEDIATE");
     if (rc == STORE_OK) id_set_reserve(&s->ids, s->ids.count + n); /* no growth (and moved slots) mid-batch */
     event_hashes ring[APPEND_LOOKAHEAD];
@@ -498,7 +444,7 @@ static int sq_events_append(store *base, store_event *evs, size_t n, unsigned ch
     if (rc != STORE_OK) {
         exec_sql(s, "ROLLBACK");
         id_set_free(&s->ids); /* it may hold ids of the rolled-back rows: reload on the next append */
-        entities_free(s);     /* likewise numbers */
+        store_entities_free(&s->ents);     /* likewise numbers */
     }
     pthread_mutex_unlock(&s->lock);
     return rc;
@@ -508,7 +454,7 @@ static int sq_events_scan(store *base, int64_t after_seq, store_event_fn fn, voi
     sqlite_store *s = (sqlite_store *)base;
     pthread_mutex_lock(&s->lock);
     sqlite3_stmt *st;
-    int rc = s->entities_loaded ? STORE_OK : entities_load(s);
+    int rc = s->ents.loaded ? STORE_OK : entities_load(s);
     if (rc != STORE_OK) {
         pthread_mutex_unlock(&s->lock);
         return rc;
@@ -543,9 +489,9 @@ static int sq_events_scan(store *base, int64_t after_seq, store_event_fn fn, voi
                 .team_num = column_num_or_none(st, 8),
                 .body = column_text_or_null(st, 9),
             };
-            e.user_id = entity_name(s, e.project_id, STORE_KIND_USER, e.user_num);
-            e.org_id = entity_name(s, e.project_id, STORE_KIND_ORG, e.org_num);
-            e.team_id = entity_name(s, e.project_id, STORE_KIND_TEAM, e.team_num);
+            e.user_id = store_entities_name(&s->ents, e.project_id, STORE_KIND_USER, e.user_num);
+            e.org_id = store_entities_name(&s->ents, e.project_id, STORE_KIND_ORG, e.org_num);
+            e.team_id = store_entities_name(&s->ents, e.project_id, STORE_KIND_TEAM, e.team_num);
             if (fill_ids && e.id) {
                 pending[npending++] = id_hash(e.project_id, e.id);
                 if (npending == 64) id_set_add_many(&s->ids, pending, npending), npending = 0;

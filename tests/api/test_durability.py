@@ -1,12 +1,11 @@
 """Durability: a 200 from /v1/events means the events survive kill -9. A client streams batches while the server is
 SIGKILLed; after a restart every acknowledged event is there and no part of an unacknowledged batch is."""
-import sqlite3
 import threading
 import time
 
 import requests
 
-from conftest import Server, ndjson
+from conftest import Server, ndjson, store_query
 
 BATCH = 300
 
@@ -17,9 +16,7 @@ def batch_events(b):
 
 
 def stored_per_batch(data_dir):
-    db = sqlite3.connect(f"{data_dir}/orgpulse.db")
-    rows = db.execute("select event_id from events").fetchall()
-    db.close()
+    rows = store_query(data_dir, "select event_id from events")
     counts = {}
     for (eid,) in rows:
         b = int(eid[1:].split("-")[0])

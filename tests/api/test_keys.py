@@ -2,7 +2,9 @@
 last_used_at, revocation, project isolation."""
 import sqlite3
 
-from conftest import run_cli
+import pytest
+
+from conftest import ON_POSTGRES, run_cli, sqlite_only, store_query
 
 
 def test_keys_create_prints_the_secret_alone_on_the_last_line(data_dir):
@@ -11,6 +13,7 @@ def test_keys_create_prints_the_secret_alone_on_the_last_line(data_dir):
     assert last.startswith("op_") and " " not in last
 
 
+@sqlite_only
 def test_the_secret_is_never_stored(data_dir):
     secret = run_cli("keys", "create", "--data", data_dir, "--scopes", "*").stdout.strip().splitlines()[-1]
     raw = open(f"{data_dir}/orgpulse.db", "rb").read()
@@ -19,6 +22,17 @@ def test_the_secret_is_never_stored(data_dir):
     db = sqlite3.connect(f"{data_dir}/orgpulse.db")
     (h,) = db.execute("select secret_hash from api_keys").fetchone()
     assert len(h) == 32
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="the PostgreSQL pass's twin of the SQLite-file test above")
+def test_the_secret_is_never_stored_in_postgresql(data_dir):
+    secret = run_cli("keys", "create", "--data", data_dir, "--scopes", "*").stdout.strip().splitlines()[-1]
+    rows = store_query(data_dir, "select id, name, scopes, coalesce(org_id, ''), encode(secret_hash, 'hex') "
+                                 "from api_keys")
+    assert len(rows) == 1
+    text = "\t".join(rows[0])
+    assert secret not in text and secret.split("_")[2] not in text
+    assert len(rows[0][4]) == 64  # 32 bytes of hash
 
 
 def test_keys_create_rejects_unknown_scopes(data_dir):

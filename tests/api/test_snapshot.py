@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from conftest import Server, create_key, run_cli
+from conftest import Server, create_key, run_cli, share_store
 from insights_reference import CADENCES, CHARTS, parse_ts
 from test_insights_oracle import all_reports, choose_clock, clock_arg, fetch_chart, fetch_report
 
@@ -77,6 +77,7 @@ def reference(tmp_path, data_dir, key, lines, clock):
     """The answers of a server that rebuilds from the whole log, on a copy of the data directory."""
     copy = tmp_path / "reference"
     shutil.copytree(data_dir, copy, ignore=shutil.ignore_patterns("index.snapshot*", "orgpulse.lock"))
+    share_store(data_dir, copy)
     s = Server(str(copy), ["--no-snapshot", "--clock", clock]).start()
     try:
         assert "rebuilt" in start_log(s)
@@ -198,6 +199,7 @@ def test_a_snapshot_of_another_store_is_ignored(tmp_path, stream):
     (tmp_path / "other.ndjson").write_text("\n".join(other_lines) + "\n")
     run_cli("import", "--data", other, tmp_path / "other.ndjson")
     other_key = create_key(str(other), "*")
+    other.mkdir(exist_ok=True)  # on PostgreSQL the import wrote no file there
     shutil.copy(pathlib.Path(data) / "index.snapshot", other / "index.snapshot")
     o = serve(str(other), ["--clock", clock])
     assert "no longer holds the snapshot's last event" in o.log_text()
