@@ -72,6 +72,11 @@ static const char *const migrations[] = {
     "CREATE TABLE events(seq INTEGER PRIMARY KEY, project_id INTEGER NOT NULL, ts INTEGER NOT NULL,"
     " received_at INTEGER NOT NULL, type INTEGER NOT NULL, event_id TEXT, user_num INTEGER, org_num INTEGER,"
     " team_num INTEGER, body TEXT);",
+    /* 2: batch exports (definitions, runs, backfills as JSON documents) and the received-time index they read by */
+    "CREATE TABLE export_records(kind INTEGER NOT NULL, id TEXT NOT NULL, project_id INTEGER NOT NULL,"
+    " parent_id TEXT NOT NULL, created_at INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY(kind, id));"
+    "CREATE INDEX export_records_created ON export_records(kind, created_at, id);"
+    "CREATE INDEX events_received ON events(project_id, received_at);",
 };
 
 static int fail(sqlite_store *s, const char *what) {
@@ -504,6 +509,26 @@ static int sq_events_append(store *base, store_event *evs, size_t n, unsigned ch
     return rc;
 }
 
+/* An events row (seq, project_id, ts, received_at, type, event_id, user_num, org_num, team_num, body) with its
+ * entity ids; the strings live until the next step. */
+static void read_event_row(sqlite_store *s, sqlite3_stmt *st, store_event *e) {
+    *e = (store_event){
+        .seq = sqlite3_column_int64(st, 0),
+        .project_id = sqlite3_column_int64(st, 1),
+        .ts_ms = sqlite3_column_int64(st, 2),
+        .received_ms = sqlite3_column_int64(st, 3),
+        .type = sqlite3_column_int(st, 4),
+        .id = column_text_or_null(st, 5),
+        .user_num = column_num_or_none(st, 6),
+        .org_num = column_num_or_none(st, 7),
+        .team_num = column_num_or_none(st, 8),
+        .body = column_text_or_null(st, 9),
+    };
+    e->user_id = entity_name(s, e->project_id, STORE_KIND_USER, e->user_num);
+    e->org_id = entity_name(s, e->project_id, STORE_KIND_ORG, e->org_num);
+    e->team_id = entity_name(s, e->project_id, STORE_KIND_TEAM, e->team_num);
+}
+
 static int sq_events_scan(store *base, int64_t after_seq, store_event_fn fn, void *ctx) {
     sqlite_store *s = (sqlite_store *)base;
     pthread_mutex_lock(&s->lock);
@@ -531,21 +556,8 @@ static int sq_events_scan(store *base, int64_t after_seq, store_event_fn fn, voi
         }
         int step;
         while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-            store_event e = {
-                .seq = sqlite3_column_int64(st, 0),
-                .project_id = sqlite3_column_int64(st, 1),
-                .ts_ms = sqlite3_column_int64(st, 2),
-                .received_ms = sqlite3_column_int64(st, 3),
-                .type = sqlite3_column_int(st, 4),
-                .id = column_text_or_null(st, 5),
-                .user_num = column_num_or_none(st, 6),
-                .org_num = column_num_or_none(st, 7),
-                .team_num = column_num_or_none(st, 8),
-                .body = column_text_or_null(st, 9),
-            };
-            e.user_id = entity_name(s, e.project_id, STORE_KIND_USER, e.user_num);
-            e.org_id = entity_name(s, e.project_id, STORE_KIND_ORG, e.org_num);
-            e.team_id = entity_name(s, e.project_id, STORE_KIND_TEAM, e.team_num);
+            store_event e;
+            read_event_row(s, st, &e);
             if (fill_ids && e.id) {
                 pending[npending++] = id_hash(e.project_id, e.id);
                 if (npending == 64) id_set_add_many(&s->ids, pending, npending), npending = 0;
@@ -682,6 +694,94 @@ static int sq_key_touch(store *base, const char *id, int64_t now_ms) {
     return update_key_time((sqlite_store *)base, "UPDATE api_keys SET last_used_at=?1 WHERE id=?2", id, now_ms);
 }
 
+/* ---- batch exports ---- */
+
+static int sq_export_put(store *base, const store_export_rec *r) {
+    sqlite_store *s = (sqlite_store *)base;
+    pthread_mutex_lock(&s->lock);
+    sqlite3_stmt *st;
+    int rc = STORE_OK;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT OR REPLACE INTO export_records(kind, id, project_id, parent_id, created_at, doc)"
+                           " VALUES(?,?,?,?,?,?)",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = fail(s, "export_put");
+    } else {
+        sqlite3_bind_int(st, 1, r->kind);
+        sqlite3_bind_text(st, 2, r->id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, r->project_id);
+        sqlite3_bind_text(st, 4, r->parent_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, r->created_ms);
+        sqlite3_bind_text(st, 6, r->doc, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE) rc = fail(s, "export_put");
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+static int sq_export_list(store *base, int kind, store_export_fn fn, void *ctx) {
+    sqlite_store *s = (sqlite_store *)base;
+    pthread_mutex_lock(&s->lock);
+    sqlite3_stmt *st;
+    int rc = STORE_OK;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT id, project_id, parent_id, created_at, doc FROM export_records WHERE kind=?"
+                           " ORDER BY created_at, id",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = fail(s, "export_list");
+    } else {
+        sqlite3_bind_int(st, 1, kind);
+        int step;
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+            store_export_rec r = {
+                .kind = kind,
+                .id = (const char *)sqlite3_column_text(st, 0),
+                .project_id = sqlite3_column_int64(st, 1),
+                .parent_id = (const char *)sqlite3_column_text(st, 2),
+                .created_ms = sqlite3_column_int64(st, 3),
+                .doc = (const char *)sqlite3_column_text(st, 4),
+            };
+            if ((rc = fn(ctx, &r)) != 0) break;
+        }
+        if (rc == STORE_OK && step != SQLITE_DONE) rc = fail(s, "export_list");
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+static int sq_export_events(store *base, int64_t project_id, int by, int64_t from_ms, int64_t to_ms,
+                            store_event_fn fn, void *ctx) {
+    sqlite_store *s = (sqlite_store *)base;
+    pthread_mutex_lock(&s->lock);
+    sqlite3_stmt *st;
+    int rc = s->entities_loaded ? STORE_OK : entities_load(s);
+    const char *sql = by == STORE_BY_RECEIVED
+        ? "SELECT seq, project_id, ts, received_at, type, event_id, user_num, org_num, team_num, body FROM events"
+          " WHERE project_id=?1 AND received_at>=?2 AND received_at<?3 ORDER BY seq"
+        : "SELECT seq, project_id, ts, received_at, type, event_id, user_num, org_num, team_num, body FROM events"
+          " WHERE project_id=?1 AND ts>=?2 AND ts<?3 ORDER BY seq";
+    if (rc != STORE_OK) {
+    } else if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        rc = fail(s, "export_events");
+    } else {
+        sqlite3_bind_int64(st, 1, project_id);
+        sqlite3_bind_int64(st, 2, from_ms);
+        sqlite3_bind_int64(st, 3, to_ms);
+        int step;
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+            store_event e;
+            read_event_row(s, st, &e);
+            if ((rc = fn(ctx, &e)) != 0) break;
+        }
+        if (rc == STORE_OK && step != SQLITE_DONE) rc = fail(s, "export_events");
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
 static const store_backend sqlite_backend = {
     .name = "sqlite",
     .close = sq_close,
@@ -697,6 +797,9 @@ static const store_backend sqlite_backend = {
     .key_list = sq_key_list,
     .key_revoke = sq_key_revoke,
     .key_touch = sq_key_touch,
+    .export_put = sq_export_put,
+    .export_list = sq_export_list,
+    .export_events = sq_export_events,
 };
 
 int store_sqlite_open(const char *dir, store **out, char *err, size_t errlen) {
