@@ -253,7 +253,8 @@ int api_export_run_cancel(http_request *req) {
 }
 
 /* POST /v1/test/clock {"now": RFC 3339} or {"advance_seconds": N}: move the clock (it then runs on in real time),
- * then wait until the export scheduler has run what became due. 404 unless `serve --test-clock`. */
+ * then wait until the export scheduler has run what became due (unless "wait": false: this blocks a server thread).
+ * 404 unless `serve --test-clock`. */
 int api_test_clock(http_request *req) {
     if (!req->app->config.test_clock) return http_error(req, 404, NULL, "not found");
     json_error_t jerr;
@@ -263,6 +264,7 @@ int api_test_clock(http_request *req) {
         return http_error(req, 400, NULL, "body must be a JSON object");
     }
     json_t *now = json_object_get(in, "now"), *adv = json_object_get(in, "advance_seconds");
+    int wait = !json_is_false(json_object_get(in, "wait"));
     int64_t t = time_now_ms();
     int rc = 0;
     if (now) {
@@ -275,7 +277,9 @@ int api_test_clock(http_request *req) {
     json_decref(in);
     if (req->responded) return rc;
     time_set_clock(t);
-    int settled = export_scheduler_settle(req->app->exports, 60000) == 0;
+    int settled = 0;
+    if (wait) settled = export_scheduler_settle(req->app->exports, 60000) == 0;
+    else export_scheduler_wake(req->app->exports);
     char buf_t[TIME_FORMAT_MAX];
     time_format_rfc3339_ms(time_now_ms(), buf_t);
     return http_respond_json(req, 200, json_pack("{s:s,s:b}", "now", buf_t, "settled", settled));
