@@ -66,8 +66,8 @@ ORG_PERSONS = [(U1, "one@acme.test", "Owner", TEAM), (U2, "two@acme.test", "Memb
 
 
 class ExportServer(Server):
-    def __init__(self, data_dir, env=None):
-        super().__init__(data_dir, extra_args=["--test-clock"], env=env)
+    def __init__(self, data_dir, env=None, extra_args=()):
+        super().__init__(data_dir, extra_args=["--test-clock", *extra_args], env=env)
 
     def clock(self, key, now=None, advance=None, wait=True):
         """Move the clock; with wait, return once the scheduler has run what became due."""
