@@ -195,6 +195,14 @@ json_t *export__render_run(const json_t *run) {
 
 static json_t *render_plain(const json_t *obj) { return export__render_run(obj); }
 
+/* After a pause: the next window is the one ending at the next boundary (the gap is left to a backfill). */
+static void skip_to_next_boundary(json_t *d, int64_t now) {
+    const char *interval = export__str(d, "interval");
+    int64_t next = export_interval_align_up(interval, now + 1);
+    json_object_set_new(d, "_next_end_ms", json_integer(next));
+    json_object_set_new(d, "_next_start_ms", json_integer(next - export_interval_ms(interval)));
+}
+
 /* A datetime member: absent/null -> -1 (*present 0 when absent), or RFC 3339. */
 static int parse_time_member(const json_t *in, const char *key, int64_t *out, int *present, export_err *err) {
     json_t *v = json_object_get(in, key);
@@ -281,9 +289,7 @@ static int apply_input(export_service *x, json_t *d, const json_t *in, int creat
     if (paused) {
         int was = json_is_true(json_object_get(d, "paused"));
         if (json_is_true(paused) && !was) export__set_time(d, "last_paused_at", now);
-        if (!json_is_true(paused) && was)
-            json_object_set_new(d, "_next_end_ms",
-                                json_integer(export_interval_align_up(export__str(d, "interval"), now + 1)));
+        if (!json_is_true(paused) && was) skip_to_next_boundary(d, now);
         json_object_set(d, "paused", paused);
     }
     return 0;
@@ -416,8 +422,7 @@ int export_pause(export_service *x, int64_t project_id, const char *org_id, cons
         } else if (!pause && was) {
             json_object_set_new(d, "paused", json_false());
             export__set_time(d, "last_updated_at", now);
-            json_object_set_new(d, "_next_end_ms",
-                                json_integer(export_interval_align_up(export__str(d, "interval"), now + 1)));
+            skip_to_next_boundary(d, now);
             int64_t paused_ms = export__int(d, "_paused_ms", -1);
             if (paused_ms < 0) {
                 const char *lp = export__str(d, "last_paused_at");

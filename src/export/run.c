@@ -4,8 +4,9 @@
  * interval. When the clock reaches it (and the export is neither paused nor deleted, and the boundary lies within
  * start_at/end_at), a run is created for the window [end - interval, end) of *received* time and `_next_end_ms`
  * moves one interval on. After downtime every missed window gets its run, so each received event lands in exactly
- * one window. Unpausing moves `_next_end_ms` to the next boundary (the paused gap is skipped unless the unpause asks
- * for a backfill).
+ * one window. `_next_start_ms` is where the next window starts: the end of the last one, so a change of interval
+ * makes one longer window rather than a gap or an overlap. Unpausing moves both to the next boundary (the paused gap
+ * is skipped unless the unpause asks for a backfill).
  *
  * Backfills select by event timestamp: a Running backfill creates its runs one at a time, one per interval from
  * start_at (the last one cut at end_at), and completes when the last has finished (Failed if any run failed).
@@ -112,17 +113,21 @@ static int plan(export_service *x, int64_t now) {
         int64_t next = export__int(d, "_next_end_ms", -1);
         if (next < 0) next = export_interval_align_up(interval, export__int(d, "_created_ms", now) + 1);
         int64_t start_at = export__int(d, "_start_ms", -1), end_at = export__int(d, "_end_ms", -1);
+        /* the next window starts where the last one ended, even across a change of interval */
+        int64_t from = export__int(d, "_next_start_ms", next - iv);
         int64_t first = next;
         while (next <= now) {
             if (end_at >= 0 && next > end_at) break;
             if (start_at < 0 || next - iv >= start_at) {
-                run_new(x, d, next - iv, next, NULL, 0, now);
+                run_new(x, d, from, next, NULL, 0, now);
                 created++;
             }
+            from = next;
             next += iv;
         }
         if (next != first || export__int(d, "_next_end_ms", -1) < 0) {
             json_object_set_new(d, "_next_end_ms", json_integer(next));
+            json_object_set_new(d, "_next_start_ms", json_integer(from));
             export__save(x, STORE_EXPORT_DEF, d);
         }
     }

@@ -380,3 +380,20 @@ def test_runs_page_by_cursor_and_a_bad_cursor_is_404(env):
     assert page2["results"][-1]["data_interval_end"] == "2026-03-02T10:05:00.000Z"
     r = s.api("GET", f"/{e['id']}/runs/?cursor=!!!", key)
     assert r.status_code == 404 and r.json()["detail"] == "Not found."
+
+
+def test_a_change_of_interval_continues_where_the_last_window_ended(env):
+    s, key, tmp = env
+    e = s.create_export(key, file_dest(tmp))
+    s.clock(key, now="2026-03-02T11:00:30Z")
+    r = s.api("PATCH", f"/{e['id']}/", key, json={"interval": "day"})
+    assert r.status_code == 200 and r.json()["interval"] == "day"
+    s.clock(key, now="2026-03-02T11:40:00Z")
+    ev = {"type": "activity", "user_id": U1, "org_id": ORG, "timestamp": "2026-03-02T11:40:00Z", "id": "after-change"}
+    assert s.post_events(key, [ev]).status_code == 200
+    s.clock(key, now="2026-03-03T00:00:30Z")
+    runs = s.runs(key, e["id"])
+    assert [(r["data_interval_start"], r["data_interval_end"]) for r in runs] == [
+        ("2026-03-02T10:00:00.000Z", "2026-03-02T11:00:00.000Z"),
+        ("2026-03-02T11:00:00.000Z", "2026-03-03T00:00:00.000Z")]  # not from 2026-03-02T00:00: no event twice
+    assert [x["id"] for x in lines_of(tmp, runs[1])] == ["after-change"]
