@@ -10,6 +10,7 @@
  *            timestamp, user, team, feature, metric) with the sum. A run adds the increments it received, so summing
  *            every run's rows per key gives the totals, and each usage event counts once. team_id is the team the
  *            event names, else the user's team at the event's time; feature "" when none. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,10 +94,15 @@ static void add_usage(collect *c, const store_event *ev, json_t *body) {
     json_t *metrics = json_object_get(body, "metrics");
     const char *feature = json_string_value(json_object_get(body, "feature"));
     const char *team = ev->team_id;
+    char team_buf[160];
     uint32_t idx;
-    if (!team && c->p && engine_user_find(c->p, ev->user_id, &idx) == 0) {
-        uint32_t t = team_at(&c->p->users[idx], ev->ts_ms);
-        if (t != INDEX_NONE) team = c->p->teams[t].id;
+    if (!team && c->p) {
+        pthread_rwlock_rdlock(&c->p->lock);
+        if (engine_user_find(c->p, ev->user_id, &idx) == 0) {
+            uint32_t t = team_at(&c->p->users[idx], ev->ts_ms);
+            if (t != INDEX_NONE) team = team_buf, snprintf(team_buf, sizeof team_buf, "%s", c->p->teams[t].id);
+        }
+        pthread_rwlock_unlock(&c->p->lock);
     }
     char day[16];
     time_format_date(time_day_of(ev->ts_ms), day);
@@ -122,7 +128,11 @@ static void add_usage(collect *c, const store_event *ev, json_t *body) {
 static int on_event(void *ctx, const store_event *ev) {
     collect *c = ctx;
     if (c->usage && ev->type != EV_USAGE) return 0;
-    if (!is_org_event(c, ev)) return 0;
+    /* the index's read lock per event: a long window never holds up the writer for long */
+    if (c->p) pthread_rwlock_rdlock(&c->p->lock);
+    int mine = is_org_event(c, ev);
+    if (c->p) pthread_rwlock_unlock(&c->p->lock);
+    if (!mine) return 0;
     json_error_t jerr;
     json_t *body = ev->body ? json_loads(ev->body, 0, &jerr) : NULL;
     if (!json_is_object(body)) {
@@ -205,13 +215,18 @@ int export_model_rows(engine *e, store *s, int64_t project_id, const char *org_i
     t->model = model;
     t->rows = json_array();
     collect c = {.p = engine_project(e, project_id, 0), .org = INDEX_NONE, .org_id = org_id, .rows = t->rows};
-    if (c.p) pthread_rwlock_rdlock(&c.p->lock);
-    if (c.p) engine_org_find(c.p, org_id, &c.org);
+    if (c.p) {
+        pthread_rwlock_rdlock(&c.p->lock);
+        engine_org_find(c.p, org_id, &c.org); /* entity indexes never change once given */
+        pthread_rwlock_unlock(&c.p->lock);
+    }
     int rc = 0;
     if (strcmp(model, "persons") == 0) {
         t->columns = person_columns, t->ncolumns = sizeof person_columns / sizeof *person_columns;
         t->pg_key = "user_id";
+        if (c.p) pthread_rwlock_rdlock(&c.p->lock);
         persons_rows(c.p, c.org, t->rows);
+        if (c.p) pthread_rwlock_unlock(&c.p->lock);
     } else {
         int usage = strcmp(model, "usage") == 0;
         c.usage = usage;
@@ -238,7 +253,6 @@ int export_model_rows(engine *e, store *s, int64_t project_id, const char *org_i
             json_decref(c.sums);
         }
     }
-    if (c.p) pthread_rwlock_unlock(&c.p->lock);
     if (rc != 0) export_table_free(t);
     return rc;
 }

@@ -751,35 +751,46 @@ static int sq_export_list(store *base, int kind, store_export_fn fn, void *ctx) 
     return rc;
 }
 
+/* Paged by seq (EXPORT_PAGE rows under the lock at a time), so a large window never holds up appends for long. */
+#define EXPORT_PAGE 2000
+
 static int sq_export_events(store *base, int64_t project_id, int by, int64_t from_ms, int64_t to_ms,
                             store_event_fn fn, void *ctx) {
     sqlite_store *s = (sqlite_store *)base;
-    pthread_mutex_lock(&s->lock);
-    sqlite3_stmt *st;
-    int rc = s->entities_loaded ? STORE_OK : entities_load(s);
     const char *sql = by == STORE_BY_RECEIVED
         ? "SELECT seq, project_id, ts, received_at, type, event_id, user_num, org_num, team_num, body FROM events"
-          " WHERE project_id=?1 AND received_at>=?2 AND received_at<?3 ORDER BY seq"
+          " WHERE project_id=?1 AND received_at>=?2 AND received_at<?3 AND seq>?4 ORDER BY seq LIMIT ?5"
         : "SELECT seq, project_id, ts, received_at, type, event_id, user_num, org_num, team_num, body FROM events"
-          " WHERE project_id=?1 AND ts>=?2 AND ts<?3 ORDER BY seq";
-    if (rc != STORE_OK) {
-    } else if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        rc = fail(s, "export_events");
-    } else {
-        sqlite3_bind_int64(st, 1, project_id);
-        sqlite3_bind_int64(st, 2, from_ms);
-        sqlite3_bind_int64(st, 3, to_ms);
-        int step;
-        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-            store_event e;
-            read_event_row(s, st, &e);
-            if ((rc = fn(ctx, &e)) != 0) break;
+          " WHERE project_id=?1 AND ts>=?2 AND ts<?3 AND seq>?4 ORDER BY seq LIMIT ?5";
+    int64_t after = 0;
+    for (;;) {
+        pthread_mutex_lock(&s->lock);
+        sqlite3_stmt *st;
+        int rc = s->entities_loaded ? STORE_OK : entities_load(s);
+        int rows = 0;
+        if (rc != STORE_OK) {
+        } else if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+            rc = fail(s, "export_events");
+        } else {
+            sqlite3_bind_int64(st, 1, project_id);
+            sqlite3_bind_int64(st, 2, from_ms);
+            sqlite3_bind_int64(st, 3, to_ms);
+            sqlite3_bind_int64(st, 4, after);
+            sqlite3_bind_int(st, 5, EXPORT_PAGE);
+            int step;
+            while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+                store_event e;
+                read_event_row(s, st, &e);
+                after = e.seq;
+                rows++;
+                if ((rc = fn(ctx, &e)) != 0) break;
+            }
+            if (rc == STORE_OK && step != SQLITE_DONE) rc = fail(s, "export_events");
+            sqlite3_finalize(st);
         }
-        if (rc == STORE_OK && step != SQLITE_DONE) rc = fail(s, "export_events");
-        sqlite3_finalize(st);
+        pthread_mutex_unlock(&s->lock);
+        if (rc != STORE_OK || rows < EXPORT_PAGE) return rc;
     }
-    pthread_mutex_unlock(&s->lock);
-    return rc;
 }
 
 static const store_backend sqlite_backend = {

@@ -397,3 +397,17 @@ def test_a_change_of_interval_continues_where_the_last_window_ended(env):
         ("2026-03-02T10:00:00.000Z", "2026-03-02T11:00:00.000Z"),
         ("2026-03-02T11:00:00.000Z", "2026-03-03T00:00:00.000Z")]  # not from 2026-03-02T00:00: no event twice
     assert [x["id"] for x in lines_of(tmp, runs[1])] == ["after-change"]
+
+
+def test_a_window_larger_than_one_store_page_exports_every_event_once(env):
+    # the store reads a window 2000 events at a time (store_sqlite.c): 4500 more events span three pages
+    s, key, tmp = env
+    extra = [{"type": "activity", "user_id": U1, "org_id": ORG, "timestamp": f"2026-03-01T20:{i // 100 % 60:02d}:00Z",
+              "id": f"bulk-{i}"} for i in range(4500)]
+    assert s.post_events(key, extra).status_code == 200
+    e = s.create_export(key, file_dest(tmp))
+    s.clock(key, now="2026-03-02T11:00:30Z")
+    run = s.runs(key, e["id"])[0]
+    ids = [x["id"] for x in lines_of(tmp, run)]
+    assert ids == ORG_EVENT_IDS + [f"bulk-{i}" for i in range(4500)]
+    assert run["records_completed"] == len(ids)
