@@ -4,6 +4,7 @@
  * the organizations family's {type, code, detail, attr} shape. Lists of exports page by limit/offset
  * (http/paging.h); runs and backfills by DRF cursor (100 and 50 a page, newest first). */
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,15 +14,16 @@
 #include "util/buf.h"
 #include "util/time.h"
 
-/* The org of the path: `@current` is the org-scoped key's org; an org-scoped key sees only its org; the org must
- * exist and not be deleted. Writes the id into out. Returns 0, or answered 404 (-1). */
+/* The org of the path, as the organizations API resolves it (api_orgs.c): `@current` is the org-scoped key's org
+ * (a project key has none: 404); the org must exist and not be deleted (404); an org-scoped key reaching another org
+ * gets 403 "API key does not have access to the requested organization: ID <id>." Writes the id into out. Returns 0,
+ * or -1 after answering. */
 static int resolve_org(http_request *req, char *out, size_t outlen) {
-    const char *org = req->params[0];
+    const char *org = req->params[0], *own = req->caller.org_id;
     if (strcmp(org, "@current") == 0) {
-        if (!req->caller.org_id) return http_error_code(req, 404, "not_found", NULL, "Organization not found."), -1;
-        org = req->caller.org_id;
+        if (!own) return http_error_code(req, 404, "not_found", NULL, "Current organization not found."), -1;
+        org = own;
     }
-    if (req->caller.org_id && strcmp(org, req->caller.org_id) != 0) return http_error(req, 404, NULL, "Not found."), -1;
     project_index *p = engine_project(req->app->engine, req->caller.project_id, 0);
     int ok = 0;
     if (p) {
@@ -31,6 +33,11 @@ static int resolve_org(http_request *req, char *out, size_t outlen) {
         pthread_rwlock_unlock(&p->lock);
     }
     if (!ok) return http_error(req, 404, NULL, "Not found."), -1;
+    if (own && strcmp(org, own) != 0) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "API key does not have access to the requested organization: ID %.160s.", org);
+        return http_error(req, 403, NULL, msg), -1;
+    }
     snprintf(out, outlen, "%s", org);
     return 0;
 }

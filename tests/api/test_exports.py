@@ -132,12 +132,14 @@ def test_invalid_choice_detail_quotes_the_value(env):
     assert r.json()["detail"] == '"minute" is not a valid choice.'
 
 
-def test_unknown_org_and_another_orgs_scoped_key_get_404(env):
+def test_unknown_org_is_404_and_another_orgs_scoped_key_is_403(env):
     s, key, tmp = env
     r = s.request("GET", "/api/organizations/nope/batch_exports/", key)
     error(r, 404, "not_found", None)
     other = s.key("batch_export:read", org=OTHER)
-    error(s.api("GET", "/", other), 404, "not_found", None)
+    body = error(s.api("GET", "/", other), 403, "permission_denied", None)
+    assert body["detail"] == f"API key does not have access to the requested organization: ID {ORG}."
+    error(s.request("GET", "/api/organizations/@current/batch_exports/", key), 404, "not_found", None)
     mine = s.key("batch_export:write", org=ORG)
     e = s.create_export(mine, {"type": "NoOp", "config": {}})
     r = s.request("GET", f"/api/organizations/@current/batch_exports/{e['id']}", mine)
