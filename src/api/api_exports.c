@@ -222,13 +222,45 @@ int api_export_backfill_cancel(http_request *req) {
     return http_respond_json(req, 200, json_pack("{s:b}", "cancelled", 1));
 }
 
+/* A runs-list bound: RFC 3339, or relative to now as `-7d`, `-12h`, `-30m`, `-2w` (PostHog's relative dates). */
+static int parse_bound(const char *v, int64_t now, int64_t *out) {
+    size_t n = strlen(v);
+    if (n >= 3 && v[0] == '-' && strchr("mhdw", v[n - 1])) {
+        char *end;
+        long k = strtol(v + 1, &end, 10);
+        if (end != v + n - 1 || k < 0 || k > 100000) return -1;
+        int64_t unit = v[n - 1] == 'm' ? 60000LL : v[n - 1] == 'h' ? 3600000LL : v[n - 1] == 'd' ? 86400000LL : 604800000LL;
+        *out = now - k * unit;
+        return 0;
+    }
+    return time_parse_rfc3339(v, n, out);
+}
+
+/* Runs created in [after, before] (defaults: the last 7 days up to now, as PostHog), newest first, 100 a page. */
 int api_export_runs_list(http_request *req) {
     ORG_OR_RETURN(org);
+    int64_t now = time_now_ms(), after = now - 7 * 86400000LL, before = now;
+    const char *names[2] = {"after", "before"};
+    int64_t *vals[2] = {&after, &before};
+    for (int i = 0; i < 2; i++) {
+        const char *v = http_query(req, names[i]);
+        if (v && parse_bound(v, now, vals[i]) != 0)
+            return http_error_code(req, 400, "invalid_input", names[i], "Not a valid ISO datetime or relative date.");
+    }
     json_t *all;
     export_err e;
     if (export_run_list(req->app->exports, req->caller.project_id, org, req->params[1], &all, &e) != 0)
         return answer_err(req, &e);
-    return cursor_page(req, all, 100);
+    json_t *kept = json_array();
+    size_t i;
+    json_t *r;
+    json_array_foreach(all, i, r) {
+        const char *c = json_string_value(json_object_get(r, "created_at"));
+        int64_t t;
+        if (c && time_parse_rfc3339(c, strlen(c), &t) == 0 && t >= after && t <= before) json_array_append(kept, r);
+    }
+    json_decref(all);
+    return cursor_page(req, kept, 100);
 }
 
 int api_export_run_get(http_request *req) {

@@ -413,3 +413,17 @@ def test_a_window_larger_than_one_store_page_exports_every_event_once(env):
     ids = [x["id"] for x in lines_of(tmp, run)]
     assert ids == ORG_EVENT_IDS + [f"bulk-{i}" for i in range(4500)]
     assert run["records_completed"] == len(ids)
+
+
+def test_runs_list_shows_the_last_seven_days_unless_after_and_before_say_otherwise(env):
+    s, key, tmp = env
+    e = s.create_export(key, {"type": "NoOp", "config": {}}, interval="day")
+    s.clock(key, now="2026-03-03T00:00:10Z")  # the run for 2026-03-02
+    s.clock(key, now="2026-03-12T00:00:10Z")  # nine more, created now
+    assert len(s.runs(key, e["id"])) == 9  # the first was created more than 7 days ago
+    body = s.api("GET", f"/{e['id']}/runs/?after=2026-03-01T00:00:00Z", key).json()
+    assert len(body["results"]) == 10
+    body = s.api("GET", f"/{e['id']}/runs/?after=-10d&before=2026-03-04T00:00:00Z", key).json()
+    assert [r["data_interval_end"] for r in body["results"]] == ["2026-03-03T00:00:00.000Z"]
+    r = s.api("GET", f"/{e['id']}/runs/?after=soon", key)
+    error(r, 400, "invalid_input", "after")

@@ -164,3 +164,44 @@ def test_each_model_to_noop_completes_with_the_record_count(env, model):
     e, run = run_once(s, key, {"type": "NoOp", "config": {}}, model)
     assert run["records_completed"] == {"events": len(ORG_EVENT_IDS), "persons": 2, "usage": 3}[model]
     assert run["bytes_exported"] > 0
+
+
+def rows_of_file(path, fmt, compression):
+    raw = zstd_decompress(path) if compression == "zstd" else path.read_bytes()
+    text = raw.decode()
+    if fmt == "CSV":
+        return list(csv.DictReader(io.StringIO(text, newline="")))
+    return [json.loads(x) for x in text.splitlines()]
+
+
+def key_fields(model, rows):
+    """The fields every format carries, as text ('' for null), to compare with the expected data."""
+    def t(v):
+        return "" if v is None else str(v)
+    if model == "events":
+        return [t(r["id"]) for r in rows]
+    if model == "persons":
+        return [(t(r["user_id"]), t(r["email"]), t(r["role"]), t(r["team_id"])) for r in rows]
+    return [(t(r["day"]), t(r["user_id"]), t(r["team_id"]), t(r["feature"]), t(r["metric"]), float(r["value"]))
+            for r in rows]
+
+
+EXPECTED = {
+    "events": ORG_EVENT_IDS,
+    "persons": [(u, m, r, t or "") for u, m, r, t in ORG_PERSONS],
+    "usage": [(d, u, t or "", f, m, float(v)) for d, u, t, f, m, v in ORG_USAGE],
+}
+
+
+@pytest.mark.parametrize("compression", ["none", "zstd"])
+@pytest.mark.parametrize("fmt", ["JSONLines", "CSV"])
+@pytest.mark.parametrize("model", ["events", "persons", "usage"])
+def test_each_model_to_file_in_each_format_and_compression(env, model, fmt, compression):
+    s, key, tmp = env
+    out = tmp / "out"
+    e, run = run_once(s, key, {"type": "File", "config": {"path": str(out), "file_format": fmt,
+                                                          "compression": compression}}, model)
+    name = run["id"] + (".csv" if fmt == "CSV" else ".jsonl") + (".zst" if compression == "zstd" else "")
+    assert exported_files(out) == [name]
+    assert key_fields(model, rows_of_file(out / name, fmt, compression)) == EXPECTED[model]
+    assert run["bytes_exported"] == (out / name).stat().st_size
