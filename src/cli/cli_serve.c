@@ -143,7 +143,9 @@ int cli_serve(int argc, char **argv) {
     keycache_create(a.store, &a.keys);
     a.config.test_clock = opts[10].value != NULL;
     if (a.config.test_clock && getenv("ORGPULSE_TEST_EXPORT_DELAY_MS"))
-        export_set_test_delay(strtoll(getenv("ORGPULSE_TEST_EXPORT_DELAY_MS"), NULL, 10));
+        export_set_test_delay(strtoll(getenv("ORGPULSE_TEST_EXPORT_DELAY_MS"), NULL, 10),
+                              getenv("ORGPULSE_TEST_EXPORT_DELAY_AT") &&
+                                  strcmp(getenv("ORGPULSE_TEST_EXPORT_DELAY_AT"), "after") == 0);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if (export_service_create(a.store, a.engine, &a.exports) != 0) {
         log_error("could not load the batch exports");

@@ -47,9 +47,10 @@ void export_scheduler_wake(export_service *x);
 /* Wake the scheduler and wait (at most timeout_ms) until it has run everything due: 0, or -1 on timeout. For the
  * test clock endpoint, so a test sees the runs a clock move made. */
 int export_scheduler_settle(export_service *x, int64_t timeout_ms);
-/* Tests only (`serve --test-clock` with ORGPULSE_TEST_EXPORT_DELAY_MS): sleep this long before each destination
- * commit, so a test can kill the process in the middle of a run. */
-void export_set_test_delay(int64_t ms);
+/* Tests only (`serve --test-clock` with ORGPULSE_TEST_EXPORT_DELAY_MS, and ORGPULSE_TEST_EXPORT_DELAY_AT=commit or
+ * after): sleep this long just before each destination commit, or just after it (before the run is marked
+ * Completed), so a test can kill the process at either point of a run. */
+void export_set_test_delay(int64_t ms, int after_commit);
 /* Is this node the one that runs exports? One node today; a PostgreSQL advisory lock with several (issue 7). */
 int export_node_is_runner(export_service *x);
 

@@ -44,10 +44,14 @@
 #define AUTO_PAUSE_FAILURES 10
 
 static int64_t test_delay_ms; /* set by export_set_test_delay (serve --test-clock only) */
+static int test_delay_after;   /* the delay comes after the destination committed, before the run is marked done */
 static uint64_t wake_gen, idle_gen;
 static pthread_cond_t idle_cond = PTHREAD_COND_INITIALIZER;
 
-void export_set_test_delay(int64_t ms) { test_delay_ms = ms; }
+void export_set_test_delay(int64_t ms, int after_commit) {
+    test_delay_ms = ms;
+    test_delay_after = after_commit;
+}
 
 int export_node_is_runner(export_service *x) {
     (void)x;
@@ -219,7 +223,7 @@ typedef struct job {
  * run was cancelled meanwhile. */
 static int job_cancelled(void *ctx) {
     job *j = ctx;
-    if (test_delay_ms > 0) usleep((useconds_t)(test_delay_ms * 1000));
+    if (test_delay_ms > 0 && !test_delay_after) usleep((useconds_t)(test_delay_ms * 1000));
     pthread_mutex_lock(&j->x->lock);
     int c = status_is(j->run, "Cancelled");
     pthread_mutex_unlock(&j->x->lock);
@@ -255,6 +259,7 @@ static void execute(export_service *x, json_t *r) {
     int64_t bytes = 0;
     int rc = export_model_rows(x->engine, x->store, project_id, org, model, by_ts, start, end, &t, err, sizeof err);
     if (rc == 0) rc = export_dest_write(dest, j.export_id, j.run_id, &t, job_cancelled, &j, &bytes, err, sizeof err);
+    if (rc == 0 && test_delay_ms > 0 && test_delay_after) usleep((useconds_t)(test_delay_ms * 1000));
     size_t nrows = t.rows ? json_array_size(t.rows) : 0;
     export_table_free(&t);
     json_decref(dest);

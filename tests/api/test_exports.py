@@ -427,3 +427,28 @@ def test_runs_list_shows_the_last_seven_days_unless_after_and_before_say_otherwi
     assert [r["data_interval_end"] for r in body["results"]] == ["2026-03-03T00:00:00.000Z"]
     r = s.api("GET", f"/{e['id']}/runs/?after=soon", key)
     error(r, 400, "invalid_input", "after")
+
+
+def test_cancelling_a_backfill_stops_its_remaining_runs(env):
+    s, key, tmp = env
+    rcv = Receiver()
+    rcv.hold = threading.Event()
+    try:
+        e = s.create_export(key, {"type": "HTTP", "config": {"url": rcv.url, "token": "t"}})
+        r = s.api("POST", f"/{e['id']}/backfills/", key,
+                  json={"start_at": "2026-03-01T08:00:00Z", "end_at": "2026-03-01T16:00:00Z"})
+        bid = r.json()["backfill_id"]
+        s.clock(key, advance=1, wait=False)
+        wait_for(lambda: any(x["status"] == "Running" for x in s.runs(key, e["id"])), what="a running backfill run")
+        r = s.api("POST", f"/{e['id']}/backfills/{bid}/cancel/", key)
+        assert r.status_code == 200 and r.json() == {"cancelled": True}
+        rcv.hold.set()
+        s.clock(key, advance=1)
+        b = s.api("GET", f"/{e['id']}/backfills/{bid}/", key).json()
+        assert b["status"] == "Cancelled" and b["progress"] is None
+        runs = [x for x in s.runs(key, e["id"]) if x["backfill"] == bid]
+        assert [x["status"] for x in runs] == ["Cancelled"]  # 8 hours, but only the first run was made
+        r = s.api("POST", f"/{e['id']}/backfills/{bid}/cancel/", key)
+        assert r.status_code == 400 and r.json()["detail"] == "Cannot cancel a backfill that is in 'Cancelled' status"
+    finally:
+        rcv.close()

@@ -11,6 +11,7 @@ from pgcluster import PASSWORD
 from exports_support import ORG_EVENT_IDS, ExportServer, Receiver, load, start_server, wait_for
 
 DELAY = {"ORGPULSE_TEST_EXPORT_DELAY_MS": "4000"}
+DELAY_AFTER_COMMIT = {"ORGPULSE_TEST_EXPORT_DELAY_MS": "4000", "ORGPULSE_TEST_EXPORT_DELAY_AT": "after"}
 
 
 def kill_during_the_run(s, key, destination):
@@ -95,3 +96,38 @@ def test_issue_6_http_run_killed_mid_request_is_resent_with_the_same_idempotency
         assert collections.Counter(ids) == collections.Counter(ORG_EVENT_IDS)
     finally:
         rcv.close()
+
+
+def test_issue_6_file_run_killed_after_its_rename_is_rerun_into_the_same_file(tmp_path):
+    data = str(tmp_path / "data")
+    out = tmp_path / "out"
+    s, key = start_server(data, env=DELAY_AFTER_COMMIT)
+    load(s, key)
+    e, run = kill_during_the_run(s, key, {"type": "File", "config": {"path": str(out)}})
+    assert os.listdir(out) == [run["id"] + ".jsonl"]  # renamed, but the run was not marked Completed
+    s = restart(data)
+    try:
+        finish(s, key, e, run)
+        assert os.listdir(out) == [run["id"] + ".jsonl"]
+        ids = [json.loads(x)["id"] for x in (out / (run["id"] + ".jsonl")).read_text().splitlines()]
+        assert collections.Counter(ids) == collections.Counter(ORG_EVENT_IDS)
+    finally:
+        assert s.stop() == 0, s.log_text()
+
+
+def test_issue_6_postgres_run_killed_after_commit_is_not_written_twice(tmp_path, pg_cluster):
+    db = pg_cluster.create_database()
+    data = str(tmp_path / "data")
+    s, key = start_server(data, env=DELAY_AFTER_COMMIT)
+    load(s, key)
+    dest = {"type": "Postgres", "config": {"host": "127.0.0.1", "port": pg_cluster.port, "database": db,
+                                           "user": "orgpulse", "password": PASSWORD, "table_name": "ev"}}
+    e, run = kill_during_the_run(s, key, dest)
+    assert pg_cluster.psql("SELECT count(*) FROM ev", db=db) == [[str(len(ORG_EVENT_IDS))]]  # committed
+    s = restart(data)
+    try:
+        finish(s, key, e, run)  # the run id is found committed: nothing is inserted again
+        rows = pg_cluster.psql("SELECT id, count(*) FROM ev GROUP BY id ORDER BY id", db=db)
+        assert rows == [[i, "1"] for i in sorted(ORG_EVENT_IDS)]
+    finally:
+        assert s.stop() == 0, s.log_text()
