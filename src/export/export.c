@@ -104,6 +104,7 @@ int export_service_create(store *s, engine *e, export_service **out) {
     x->engine = e;
     pthread_mutex_init(&x->lock, NULL);
     pthread_cond_init(&x->wake, NULL);
+    pthread_cond_init(&x->idle, NULL);
     x->exports = json_array();
     x->runs = json_array();
     x->backfills = json_array();
@@ -140,6 +141,7 @@ void export_service_free(export_service *x) {
     json_decref(x->backfills);
     pthread_mutex_destroy(&x->lock);
     pthread_cond_destroy(&x->wake);
+    pthread_cond_destroy(&x->idle);
     free(x);
 }
 

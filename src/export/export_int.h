@@ -16,8 +16,9 @@ struct export_service {
     json_t *runs;      /* array of runs, creation order */
     json_t *backfills; /* array of backfills, creation order */
     pthread_t thread;
-    int started, stopping, woken;
-    const char *executing_run; /* id of the run the scheduler is executing, or NULL */
+    int started, stopping;
+    uint64_t wake_gen, idle_gen; /* wakes asked for; the last one after which the scheduler found nothing due */
+    pthread_cond_t idle;         /* signalled when idle_gen moves (export_scheduler_settle waits on it) */
 };
 
 /* Write one record through to the store (kind STORE_EXPORT_*). Returns 0 or -1 (logged). */

@@ -45,8 +45,6 @@
 
 static int64_t test_delay_ms; /* set by export_set_test_delay (serve --test-clock only) */
 static int test_delay_after;   /* the delay comes after the destination committed, before the run is marked done */
-static uint64_t wake_gen, idle_gen;
-static pthread_cond_t idle_cond = PTHREAD_COND_INITIALIZER;
 
 void export_set_test_delay(int64_t ms, int after_commit) {
     test_delay_ms = ms;
@@ -104,6 +102,18 @@ static int unfinished(const json_t *r) {
     return status_is(r, "Starting") || status_is(r, "Running") || status_is(r, "FailedRetryable");
 }
 
+/* The end of the export's latest scheduled (not backfill) run, or -1. A crash between saving a new run and saving
+ * the definition's advanced `_next_end_ms` must not make the same window twice. */
+static int64_t last_scheduled_end(export_service *x, const json_t *d) {
+    const char *id = export__str(d, "id");
+    for (size_t i = json_array_size(x->runs); i-- > 0;) {
+        json_t *r = json_array_get(x->runs, i);
+        if (json_is_null(json_object_get(r, "backfill")) && strcmp(export__str(r, "batch_export"), id) == 0)
+            return export__int(r, "_end_ms", -1);
+    }
+    return -1;
+}
+
 /* Create the runs that are due. Returns how many were created. */
 static int plan(export_service *x, int64_t now) {
     int created = 0;
@@ -122,7 +132,7 @@ static int plan(export_service *x, int64_t now) {
         int64_t first = next;
         while (next <= now) {
             if (end_at >= 0 && next > end_at) break;
-            if (start_at < 0 || next - iv >= start_at) {
+            if ((start_at < 0 || next - iv >= start_at) && last_scheduled_end(x, d) < next) {
                 run_new(x, d, from, next, NULL, 0, now);
                 created++;
             }
@@ -266,6 +276,7 @@ static void execute(export_service *x, json_t *r) {
 
     pthread_mutex_lock(&x->lock);
     now = time_now_ms();
+    d = def_by_id(x, j.export_id); /* an update meanwhile replaced the object */
     if (status_is(r, "Cancelled")) {
         log_info("export run %s cancelled", j.run_id);
     } else if (rc == 0) {
@@ -299,14 +310,14 @@ static void execute(export_service *x, json_t *r) {
             }
         }
     }
-    if (status_is(r, "Failed")) auto_pause(x, d, now);
+    if (status_is(r, "Failed") && d) auto_pause(x, d, now);
 }
 
 static void *scheduler_main(void *arg) {
     export_service *x = arg;
     pthread_mutex_lock(&x->lock);
     while (!x->stopping) {
-        uint64_t gen = wake_gen;
+        uint64_t gen = x->wake_gen;
         int64_t now = time_now_ms();
         int worked = 0;
         if (export_node_is_runner(x)) {
@@ -318,9 +329,9 @@ static void *scheduler_main(void *arg) {
             }
         }
         if (worked) continue;
-        idle_gen = gen;
-        pthread_cond_broadcast(&idle_cond);
-        if (wake_gen != gen) continue;
+        x->idle_gen = gen;
+        pthread_cond_broadcast(&x->idle);
+        if (x->wake_gen != gen) continue;
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_nsec += 250 * 1000000L;
@@ -351,14 +362,14 @@ void export_scheduler_stop(export_service *x) {
 
 void export_scheduler_wake(export_service *x) {
     pthread_mutex_lock(&x->lock);
-    wake_gen++;
+    x->wake_gen++;
     pthread_cond_broadcast(&x->wake);
     pthread_mutex_unlock(&x->lock);
 }
 
 int export_scheduler_settle(export_service *x, int64_t timeout_ms) {
     pthread_mutex_lock(&x->lock);
-    uint64_t want = ++wake_gen;
+    uint64_t want = ++x->wake_gen;
     pthread_cond_broadcast(&x->wake);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -366,8 +377,8 @@ int export_scheduler_settle(export_service *x, int64_t timeout_ms) {
     ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
     if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
     int rc = 0;
-    while (x->started && idle_gen < want && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&idle_cond, &x->lock, &ts);
-    int ok = idle_gen >= want;
+    while (x->started && x->idle_gen < want && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&x->idle, &x->lock, &ts);
+    int ok = x->idle_gen >= want;
     pthread_mutex_unlock(&x->lock);
     return ok ? 0 : -1;
 }
