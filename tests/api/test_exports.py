@@ -452,3 +452,22 @@ def test_cancelling_a_backfill_stops_its_remaining_runs(env):
         assert r.status_code == 400 and r.json()["detail"] == "Cannot cancel a backfill that is in 'Cancelled' status"
     finally:
         rcv.close()
+
+
+def test_updating_an_export_while_its_run_is_running_keeps_both(env):
+    s, key, tmp = env
+    rcv = Receiver()
+    rcv.hold = threading.Event()
+    try:
+        e = s.create_export(key, {"type": "HTTP", "config": {"url": rcv.url, "token": "t"}})
+        s.clock(key, now="2026-03-02T11:00:10Z", wait=False)
+        wait_for(lambda: any(x["status"] == "Running" for x in s.runs(key, e["id"])), what="a running run")
+        r = s.api("PATCH", f"/{e['id']}/", key, json={"name": "renamed mid-run"})
+        assert r.status_code == 200
+        rcv.hold.set()
+        s.clock(key, advance=1)
+        got = s.api("GET", f"/{e['id']}/", key).json()
+        assert got["name"] == "renamed mid-run" and got["latest_runs"][0]["status"] == "Completed"
+        assert got["latest_runs"][0]["records_completed"] == len(ORG_EVENT_IDS)
+    finally:
+        rcv.close()
