@@ -34,8 +34,7 @@ typedef struct export_err {
 } export_err;
 
 /* Load every definition, run and backfill from the store. Runs found Running (the process died during them) go back
- * to Starting, so they run again. test_clock: the clock may be moved by the test endpoint (run.c wakes up on it).
- * Returns 0 with *out owned by the caller (export_service_free). */
+ * to Starting, so they run again. Returns 0 with *out owned by the caller (export_service_free), or -1. */
 int export_service_create(store *s, engine *e, export_service **out);
 void export_service_free(export_service *x);
 
