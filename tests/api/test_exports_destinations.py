@@ -205,3 +205,27 @@ def test_each_model_to_file_in_each_format_and_compression(env, model, fmt, comp
     assert exported_files(out) == [name]
     assert key_fields(model, rows_of_file(out / name, fmt, compression)) == EXPECTED[model]
     assert run["bytes_exported"] == (out / name).stat().st_size
+
+
+def test_postgres_destination_creates_a_missing_schema_and_table(env, pg_cluster):
+    s, key, tmp = env
+    db = pg_cluster.create_database()
+    e, run = run_once(s, key, pg_destination(pg_cluster, db, "org events", schema="analytics"), "events")
+    rows = pg_rows(pg_cluster, db, 'SELECT count(*) FROM analytics."org events"')
+    assert rows == [[str(len(ORG_EVENT_IDS))]]
+    assert pg_rows(pg_cluster, db, "SELECT run_id FROM analytics.orgpulse_export_runs") == [[run["id"]]]
+
+
+def test_http_destination_posts_large_windows_in_batches_of_5000_with_one_key_each(env):
+    s, key, tmp = env
+    extra = [{"type": "activity", "user_id": U1, "org_id": ORG, "timestamp": "2026-03-01T21:00:00Z",
+              "id": f"bulk-{i}"} for i in range(6000)]
+    assert s.post_events(key, extra).status_code == 200
+    rcv = Receiver()
+    try:
+        e, run = run_once(s, key, {"type": "HTTP", "config": {"url": rcv.url, "token": "t"}}, "events")
+        assert [r["headers"]["Idempotency-Key"] for r in rcv.requests] == [run["id"] + "-0", run["id"] + "-1"]
+        assert [len(r["lines"]) for r in rcv.requests] == [5000, len(ORG_EVENT_IDS) + 6000 - 5000]
+        assert [x["id"] for x in rcv.ok_lines()] == ORG_EVENT_IDS + [f"bulk-{i}" for i in range(6000)]
+    finally:
+        rcv.close()
