@@ -318,14 +318,14 @@ def test_ten_failures_in_fifty_runs_pause_the_export(env):
                                                                  "user": "u", "password": "p"}},
                             interval="every 5 minutes")
         s.clock(key, now="2026-03-02T10:45:10Z")  # 9 runs
-        s.clock(key, advance=61)
-        s.clock(key, advance=121)
+        s.clock(key, advance=90)  # past each one's first backoff (60 s), with room for slow attempts
+        s.clock(key, advance=150)  # past the second (120 s)
         runs = s.runs(key, e["id"])
         assert [r["status"] for r in runs] == ["Failed"] * 9
         assert s.api("GET", f"/{e['id']}/", key).json()["paused"] is False
         s.clock(key, now="2026-03-02T10:50:10Z")  # the tenth
-        s.clock(key, advance=61)
-        s.clock(key, advance=121)
+        s.clock(key, advance=90)
+        s.clock(key, advance=150)
         runs = s.runs(key, e["id"])
         assert [r["status"] for r in runs] == ["Failed"] * 10
         assert s.api("GET", f"/{e['id']}/", key).json()["paused"] is True
