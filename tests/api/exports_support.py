@@ -111,6 +111,7 @@ class Receiver:
 
     def __init__(self):
         self.requests = []
+        self.arrived = 0  # requests whose body was read (counted before `hold` makes them wait)
         self.fail = False
         self.hold = None
         self.lock = threading.Lock()
@@ -119,6 +120,8 @@ class Receiver:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with outer.lock:
+                    outer.arrived += 1
                 if outer.hold is not None:
                     outer.hold.wait(30)
                 if outer.fail:

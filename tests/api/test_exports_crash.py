@@ -5,6 +5,7 @@ import collections
 import json
 import os
 import threading
+import time
 
 from pgcluster import PASSWORD
 
@@ -14,13 +15,17 @@ DELAY = {"ORGPULSE_TEST_EXPORT_DELAY_MS": "4000"}
 DELAY_AFTER_COMMIT = {"ORGPULSE_TEST_EXPORT_DELAY_MS": "4000", "ORGPULSE_TEST_EXPORT_DELAY_AT": "after"}
 
 
-def kill_during_the_run(s, key, destination):
+def kill_during_the_run(s, key, destination, ready=None):
+    """Start the first run and SIGKILL the server once `ready(run)` holds (the destination reached the point the test
+    is about; the run then sleeps in the test delay), or 1 s into the run."""
     e = s.create_export(key, destination)
     s.clock(key, now="2026-03-02T11:00:10Z", wait=False)
     run = wait_for(lambda: next((r for r in s.runs(key, e["id"]) if r["status"] == "Running"), None),
                    what="the run to start")
-    import time
-    time.sleep(1.0)  # inside the delay: the data is written, not committed
+    if ready:
+        wait_for(lambda: ready(run), what="the destination to get the data")
+    else:
+        time.sleep(1.0)
     s.kill()
     return e, run
 
@@ -43,7 +48,8 @@ def test_issue_6_file_run_killed_before_its_rename_is_rerun_and_each_event_lands
     out = tmp_path / "out"
     s, key = start_server(data, env=DELAY)
     load(s, key)
-    e, run = kill_during_the_run(s, key, {"type": "File", "config": {"path": str(out)}})
+    e, run = kill_during_the_run(s, key, {"type": "File", "config": {"path": str(out)}},
+                                 ready=lambda run: out.exists() and os.listdir(out) == [f".{run['id']}.tmp"])
     assert os.listdir(out) == [f".{run['id']}.tmp"]  # written, never renamed
     s = restart(data)
     try:
@@ -81,7 +87,8 @@ def test_issue_6_http_run_killed_mid_request_is_resent_with_the_same_idempotency
     rcv = Receiver()
     rcv.hold = threading.Event()
     try:
-        e, run = kill_during_the_run(s, key, {"type": "HTTP", "config": {"url": rcv.url, "token": "t"}})
+        e, run = kill_during_the_run(s, key, {"type": "HTTP", "config": {"url": rcv.url, "token": "t"}},
+                                     ready=lambda run: rcv.arrived == 1)
         rcv.hold.set()  # the first delivery arrives; its answer has nobody to read it
         wait_for(lambda: len(rcv.requests) == 1, what="the first delivery")
         s = restart(data)
@@ -103,7 +110,8 @@ def test_issue_6_file_run_killed_after_its_rename_is_rerun_into_the_same_file(tm
     out = tmp_path / "out"
     s, key = start_server(data, env=DELAY_AFTER_COMMIT)
     load(s, key)
-    e, run = kill_during_the_run(s, key, {"type": "File", "config": {"path": str(out)}})
+    e, run = kill_during_the_run(s, key, {"type": "File", "config": {"path": str(out)}},
+                                 ready=lambda run: out.exists() and os.listdir(out) == [run["id"] + ".jsonl"])
     assert os.listdir(out) == [run["id"] + ".jsonl"]  # renamed, but the run was not marked Completed
     s = restart(data)
     try:
@@ -122,8 +130,15 @@ def test_issue_6_postgres_run_killed_after_commit_is_not_written_twice(tmp_path,
     load(s, key)
     dest = {"type": "Postgres", "config": {"host": "127.0.0.1", "port": pg_cluster.port, "database": db,
                                            "user": "orgpulse", "password": PASSWORD, "table_name": "ev"}}
-    e, run = kill_during_the_run(s, key, dest)
-    assert pg_cluster.psql("SELECT count(*) FROM ev", db=db) == [[str(len(ORG_EVENT_IDS))]]  # committed
+    committed = [[str(len(ORG_EVENT_IDS))]]
+
+    def in_postgres(run):
+        try:
+            return pg_cluster.psql("SELECT count(*) FROM ev", db=db) == committed
+        except Exception:  # the table is not there yet
+            return False
+    e, run = kill_during_the_run(s, key, dest, ready=in_postgres)
+    assert pg_cluster.psql("SELECT count(*) FROM ev", db=db) == committed  # committed, run not marked done
     s = restart(data)
     try:
         finish(s, key, e, run)  # the run id is found committed: nothing is inserted again
