@@ -123,7 +123,7 @@ static int pause(http_request *req, int paused) {
     json_t *bf = json_object_get(in, "backfill");
     if (!paused && bf && !json_is_boolean(bf)) {
         json_decref(in);
-        return http_error_code(req, 400, "invalid", "backfill", "Must be a valid boolean.");
+        return http_error_code(req, 400, "invalid_input", "backfill", "Must be a valid boolean.");
     }
     export_err e;
     int rc = export_pause(req->app->exports, req->caller.project_id, org, req->params[1], paused, json_is_true(bf), &e);

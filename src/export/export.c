@@ -212,7 +212,7 @@ static int parse_time_member(const json_t *in, const char *key, int64_t *out, in
     *out = -1;
     if (!v || json_is_null(v)) return 0;
     if (!json_is_string(v) || time_parse_rfc3339(json_string_value(v), json_string_length(v), out) != 0)
-        return fail(err, 400, "invalid", key,
+        return fail(err, 400, "invalid_input", key,
                     "Datetime has wrong format. Use one of these formats instead: "
                     "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].");
     return 0;
@@ -226,7 +226,7 @@ static int apply_input(export_service *x, json_t *d, const json_t *in, int creat
     json_t *name = json_object_get(in, "name");
     if (!name && !partial) return fail(err, 400, "required", "name", "This field is required.");
     if (name) {
-        if (!json_is_string(name)) return fail(err, 400, "invalid", "name", "Not a valid string.");
+        if (!json_is_string(name)) return fail(err, 400, "invalid_input", "name", "Not a valid string.");
         if (json_string_length(name) == 0) return fail(err, 400, "blank", "name", "This field may not be blank.");
         json_object_set(d, "name", name);
     }
@@ -255,7 +255,7 @@ static int apply_input(export_service *x, json_t *d, const json_t *in, int creat
     if (!dest && !partial) return fail(err, 400, "required", "destination", "This field is required.");
     if (dest) {
         if (!json_is_object(dest))
-            return fail(err, 400, "invalid", "destination", "Invalid data. Expected a dictionary, but got %s.",
+            return fail(err, 400, "invalid_input", "destination", "Invalid data. Expected a dictionary, but got %s.",
                         json_is_string(dest) ? "str" : json_is_array(dest) ? "list" : "value");
         json_t *type = json_object_get(dest, "type");
         json_t *old = json_object_get(d, "destination");
@@ -267,7 +267,7 @@ static int apply_input(export_service *x, json_t *d, const json_t *in, int creat
             return fail(err, 400, "invalid_choice", "destination__type", "\"%s\" is not a valid choice.", t ? t : "");
         json_t *cfg = json_object_get(dest, "config");
         if (cfg && !json_is_object(cfg) && !json_is_null(cfg))
-            return fail(err, 400, "invalid", "destination__config", "Expected a dictionary of items but got type \"%s\".",
+            return fail(err, 400, "invalid_input", "destination__config", "Expected a dictionary of items but got type \"%s\".",
                         json_is_string(cfg) ? "str" : "list");
         json_t *merged = old_type && strcmp(old_type, t) == 0 ? json_deep_copy(json_object_get(old, "config"))
                                                               : json_object();
@@ -287,7 +287,7 @@ static int apply_input(export_service *x, json_t *d, const json_t *in, int creat
     if (parse_time_member(in, "end_at", &ms, &present, err)) return -1;
     if (present) export__set_time(d, "end_at", ms), json_object_set_new(d, "_end_ms", json_integer(ms));
     json_t *paused = json_object_get(in, "paused");
-    if (paused && !json_is_boolean(paused)) return fail(err, 400, "invalid", "paused", "Must be a valid boolean.");
+    if (paused && !json_is_boolean(paused)) return fail(err, 400, "invalid_input", "paused", "Must be a valid boolean.");
     if (paused) {
         int was = json_is_true(json_object_get(d, "paused"));
         if (json_is_true(paused) && !was) export__set_time(d, "last_paused_at", now);
