@@ -3,7 +3,7 @@
  *
  *   File      DIR/<run_id>.jsonl|.csv[.zst]: written to DIR/.<run_id>.tmp, fsynced, renamed into place (the
  *             directory fsynced too). A re-run rewrites the same name. Empty windows give an empty file.
- *   Postgres  one transaction: CREATE TABLE IF NOT EXISTS, the rows (parameterized INSERTs; persons upserted by
+ *   Postgres  one transaction: CREATE TABLE IF NOT EXISTS, the rows (COPY FROM STDIN; persons upserted by
  *             user_id), and the run id into <schema>.orgpulse_export_runs; a run id already there means the run was
  *             committed before a crash, and nothing is written again.
  *   HTTP      POST of NDJSON lines in batches of up to 5000 rows with `Authorization: Bearer <token>`,
@@ -345,6 +345,120 @@ static char *pg_qualified(PGconn *db, const char *schema, const char *name) {
     return buf_detach(&b, NULL);
 }
 
+/* Append-only tables (events, usage): COPY FROM STDIN in text format, sent in pieces of about 1 MiB. */
+static void copy_field(buf *out, const char *v) {
+    if (!v) {
+        buf_append_str(out, "\\N");
+        return;
+    }
+    for (const char *p = v; *p; p++) {
+        switch (*p) {
+        case '\\': buf_append_str(out, "\\\\"); break;
+        case '\t': buf_append_str(out, "\\t"); break;
+        case '\n': buf_append_str(out, "\\n"); break;
+        case '\r': buf_append_str(out, "\\r"); break;
+        default: buf_append_char(out, *p);
+        }
+    }
+}
+
+static int pg_copy_rows(PGconn *db, const char *table, const export_table *t, int64_t *bytes, char *err,
+                        size_t errlen) {
+    buf sql;
+    buf_init(&sql);
+    buf_appendf(&sql, "COPY %s (", table);
+    for (size_t c = 0; c < t->ncolumns; c++) buf_appendf(&sql, "%s\"%s\"", c ? ", " : "", t->columns[c].name);
+    buf_append_str(&sql, ") FROM STDIN");
+    PGresult *res = PQexec(db, buf_cstr(&sql));
+    buf_free(&sql);
+    if (PQresultStatus(res) != PGRES_COPY_IN) {
+        pg_ok(db, res, "COPY", err, errlen);
+        PQclear(res);
+        return -1;
+    }
+    PQclear(res);
+    buf data;
+    buf_init(&data);
+    size_t i;
+    json_t *row;
+    int ok = 1;
+    json_array_foreach(t->rows, i, row) {
+        for (size_t c = 0; c < t->ncolumns; c++) {
+            if (c) buf_append_char(&data, '\t');
+            char *v = value_text(json_object_get(row, t->columns[c].name));
+            copy_field(&data, v);
+            free(v);
+        }
+        buf_append_char(&data, '\n');
+        char *line = export_row_json(row);
+        *bytes += (int64_t)strlen(line) + 1;
+        free(line);
+        if (data.len >= (1u << 20) || i + 1 == json_array_size(t->rows)) {
+            if (PQputCopyData(db, buf_cstr(&data), (int)data.len) != 1) ok = 0;
+            data.len = 0;
+        }
+        if (!ok) break;
+    }
+    buf_free(&data);
+    if (PQputCopyEnd(db, ok ? NULL : "orgpulse: aborted") != 1) ok = 0;
+    while ((res = PQgetResult(db)) != NULL) {
+        if (!pg_ok(db, res, "COPY", err, errlen)) ok = 0;
+        PQclear(res);
+    }
+    if (!ok && !*err) snprintf(err, errlen, "Postgres COPY: %s", PQerrorMessage(db));
+    return ok ? 0 : -1;
+}
+
+/* Tables keyed by a column (persons, by user_id): one prepared INSERT ... ON CONFLICT DO UPDATE per row. */
+static int pg_upsert_rows(PGconn *db, const char *table, const export_table *t, int64_t *bytes, char *err,
+                          size_t errlen) {
+    buf sql;
+    buf_init(&sql);
+    int rc = -1;
+    PGresult *res;
+    sql.len = 0;
+    buf_appendf(&sql, "INSERT INTO %s (", table);
+    for (size_t c = 0; c < t->ncolumns; c++) buf_appendf(&sql, "%s\"%s\"", c ? ", " : "", t->columns[c].name);
+    buf_append_str(&sql, ") VALUES (");
+    for (size_t c = 0; c < t->ncolumns; c++) buf_appendf(&sql, "%s$%zu::%s", c ? ", " : "", c + 1, t->columns[c].pg_type);
+    buf_append_str(&sql, ")");
+    if (t->pg_key) {
+        buf_appendf(&sql, " ON CONFLICT (\"%s\") DO UPDATE SET ", t->pg_key);
+        int first = 1;
+        for (size_t c = 0; c < t->ncolumns; c++) {
+            if (strcmp(t->columns[c].name, t->pg_key) == 0) continue;
+            buf_appendf(&sql, "%s\"%s\" = EXCLUDED.\"%s\"", first ? "" : ", ", t->columns[c].name, t->columns[c].name);
+            first = 0;
+        }
+    }
+    res = PQprepare(db, "row", buf_cstr(&sql), (int)t->ncolumns, NULL);
+    if (!pg_ok(db, res, "PREPARE", err, errlen)) {
+        PQclear(res);
+        goto done;
+    }
+    PQclear(res);
+    size_t i;
+    json_t *row;
+    char *vals_row[32];
+    json_array_foreach(t->rows, i, row) {
+        for (size_t c = 0; c < t->ncolumns; c++) vals_row[c] = value_text(json_object_get(row, t->columns[c].name));
+        res = PQexecPrepared(db, "row", (int)t->ncolumns, (const char *const *)vals_row, NULL, NULL, 0);
+        for (size_t c = 0; c < t->ncolumns; c++) free(vals_row[c]);
+        if (!pg_ok(db, res, "INSERT", err, errlen)) {
+            PQclear(res);
+            goto done;
+        }
+        PQclear(res);
+        char *line = export_row_json(row);
+        *bytes += (int64_t)strlen(line) + 1;
+        free(line);
+    }
+    rc = 0;
+done:
+    buf_free(&sql);
+    return rc;
+}
+
 static int dest_postgres(const json_t *cfg, const char *run_id, const export_table *t, int (*should_cancel)(void *),
                          void *ctx, int64_t *out_bytes, char *err, size_t errlen) {
     char port[16];
@@ -399,43 +513,8 @@ static int dest_postgres(const json_t *cfg, const char *run_id, const export_tab
         rc = pg_exec(db, "COMMIT", "COMMIT", err, errlen) ? 0 : -1;
         goto out;
     }
-    sql.len = 0;
-    buf_appendf(&sql, "INSERT INTO %s (", table);
-    for (size_t c = 0; c < t->ncolumns; c++) buf_appendf(&sql, "%s\"%s\"", c ? ", " : "", t->columns[c].name);
-    buf_append_str(&sql, ") VALUES (");
-    for (size_t c = 0; c < t->ncolumns; c++) buf_appendf(&sql, "%s$%zu::%s", c ? ", " : "", c + 1, t->columns[c].pg_type);
-    buf_append_str(&sql, ")");
-    if (t->pg_key) {
-        buf_appendf(&sql, " ON CONFLICT (\"%s\") DO UPDATE SET ", t->pg_key);
-        int first = 1;
-        for (size_t c = 0; c < t->ncolumns; c++) {
-            if (strcmp(t->columns[c].name, t->pg_key) == 0) continue;
-            buf_appendf(&sql, "%s\"%s\" = EXCLUDED.\"%s\"", first ? "" : ", ", t->columns[c].name, t->columns[c].name);
-            first = 0;
-        }
-    }
-    res = PQprepare(db, "row", buf_cstr(&sql), (int)t->ncolumns, NULL);
-    if (!pg_ok(db, res, "PREPARE", err, errlen)) {
-        PQclear(res);
+    if (t->pg_key ? pg_upsert_rows(db, table, t, &bytes, err, errlen) : pg_copy_rows(db, table, t, &bytes, err, errlen))
         goto out;
-    }
-    PQclear(res);
-    size_t i;
-    json_t *row;
-    char *vals_row[32];
-    json_array_foreach(t->rows, i, row) {
-        for (size_t c = 0; c < t->ncolumns; c++) vals_row[c] = value_text(json_object_get(row, t->columns[c].name));
-        res = PQexecPrepared(db, "row", (int)t->ncolumns, (const char *const *)vals_row, NULL, NULL, 0);
-        for (size_t c = 0; c < t->ncolumns; c++) free(vals_row[c]);
-        if (!pg_ok(db, res, "INSERT", err, errlen)) {
-            PQclear(res);
-            goto out;
-        }
-        PQclear(res);
-        char *line = export_row_json(row);
-        bytes += (int64_t)strlen(line) + 1;
-        free(line);
-    }
     sql.len = 0;
     buf_appendf(&sql, "INSERT INTO %s (run_id, table_name, records) VALUES ($1, $2, $3::bigint)", runs);
     char nrec[32];

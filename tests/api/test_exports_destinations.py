@@ -229,3 +229,18 @@ def test_http_destination_posts_large_windows_in_batches_of_5000_with_one_key_ea
         assert [x["id"] for x in rcv.ok_lines()] == ORG_EVENT_IDS + [f"bulk-{i}" for i in range(6000)]
     finally:
         rcv.close()
+
+
+def test_postgres_copy_keeps_tabs_newlines_backslashes_and_quotes(env, pg_cluster):
+    s, key, tmp = env
+    note = 'a\tb\nc\\d "q" \\N,é'
+    ev = {"type": "org.updated", "org_id": ORG, "metadata": {"note": note}, "timestamp": "2026-03-02T09:00:00Z",
+          "id": "e-odd"}
+    assert s.post_events(key, [ev]).status_code == 200
+    db = pg_cluster.create_database()
+    e, run = run_once(s, key, pg_destination(pg_cluster, db, "ev"), "events")
+    got = pg_rows(pg_cluster, db, "SELECT encode(convert_to(properties->'metadata'->>'note', 'UTF8'), 'base64') "
+                                  "FROM ev WHERE id = 'e-odd'")
+    import base64
+    assert base64.b64decode("".join(got[0])).decode() == note
+    assert pg_rows(pg_cluster, db, "SELECT count(*) FROM ev") == [[str(len(ORG_EVENT_IDS) + 1)]]
