@@ -14,6 +14,7 @@ struct export_service {
     pthread_cond_t wake;
     json_t *exports;   /* array of definitions, creation order */
     json_t *runs;      /* array of runs, creation order */
+    size_t first_open; /* runs before this index are finished (run.c's pick starts here) */
     json_t *backfills; /* array of backfills, creation order */
     pthread_t thread;
     int started, stopping;

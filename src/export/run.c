@@ -97,6 +97,16 @@ static json_t *run_new(export_service *x, json_t *def, int64_t start, int64_t en
     return r;
 }
 
+/* A run by id, searched from the newest (the ones looked for are recent), or NULL. */
+static json_t *run_by_id(export_service *x, const char *id) {
+    if (!id) return NULL;
+    for (size_t i = json_array_size(x->runs); i-- > 0;) {
+        json_t *r = json_array_get(x->runs, i);
+        if (strcmp(export__str(r, "id"), id) == 0) return r;
+    }
+    return NULL;
+}
+
 static int status_is(const json_t *r, const char *s) { return strcmp(export__str(r, "status"), s) == 0; }
 static int unfinished(const json_t *r) {
     return status_is(r, "Starting") || status_is(r, "Running") || status_is(r, "FailedRetryable");
@@ -149,15 +159,10 @@ static int plan(export_service *x, int64_t now) {
     json_array_foreach(x->backfills, i, b) {
         if (!status_is(b, "Running")) continue;
         const char *bid = export__str(b, "id");
-        int busy = 0, failed = 0;
-        size_t k;
-        json_t *r;
-        json_array_foreach(x->runs, k, r) {
-            if (!json_is_string(json_object_get(r, "backfill")) || strcmp(export__str(r, "backfill"), bid) != 0) continue;
-            if (unfinished(r)) busy = 1;
-            if (status_is(r, "Failed") || status_is(r, "Cancelled")) failed = 1;
-        }
-        if (busy) continue;
+        /* its runs are made one at a time, and it stops at the first that fails: the latest tells all */
+        json_t *cur = run_by_id(x, export__str(b, "_current_run"));
+        int failed = cur && (status_is(cur, "Failed") || status_is(cur, "Cancelled"));
+        if (cur && unfinished(cur)) continue;
         json_t *d2 = def_by_id(x, export__str(b, "batch_export"));
         int64_t iv = d2 ? export_interval_ms(export__str(d2, "interval")) : 0;
         int64_t next = export__int(b, "_next_ms", 0), end = export__int(b, "_end_ms", 0);
@@ -168,7 +173,8 @@ static int plan(export_service *x, int64_t now) {
         }
         if (d2 && iv > 0 && next < end && !failed) {
             int64_t rend = single ? end : (next + iv < end ? next + iv : end);
-            run_new(x, d2, next, rend, bid, !json_is_true(json_object_get(b, "_by_received")), now);
+            json_t *r = run_new(x, d2, next, rend, bid, !json_is_true(json_object_get(b, "_by_received")), now);
+            json_object_set(b, "_current_run", json_object_get(r, "id"));
             created++;
             json_object_set_new(b, "_next_ms", json_integer(rend));
             json_object_set_new(b, "_total_runs", json_integer(export__int(b, "_total_runs", 0) + 1));
@@ -185,9 +191,11 @@ static int plan(export_service *x, int64_t now) {
 
 /* The oldest run ready to execute, or NULL. Runs of a deleted export are cancelled instead. */
 static json_t *pick(export_service *x, int64_t now) {
-    size_t i;
-    json_t *r;
-    json_array_foreach(x->runs, i, r) {
+    int all_done = 1; /* runs before x->first_open are all finished, and finished runs never start again */
+    for (size_t i = x->first_open; i < json_array_size(x->runs); i++) {
+        json_t *r = json_array_get(x->runs, i);
+        if (all_done && !unfinished(r)) x->first_open = i + 1;
+        else all_done = 0;
         int starting = status_is(r, "Starting");
         int retry = status_is(r, "FailedRetryable") && export__int(r, "_next_attempt_ms", 0) <= now;
         if (!starting && !retry) continue;
