@@ -61,6 +61,16 @@ static int fail(export_err *err, int status, const char *code, const char *attr,
     return -1;
 }
 
+/* DRF's invalid_choice: the value as Python's str() shows it, in double quotes. */
+static int bad_choice(export_err *err, const char *attr, const json_t *v) {
+    const char *sv = json_string_value(v);
+    char *dump = sv ? NULL : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    const char *shown = sv ? sv : json_is_true(v) ? "True" : json_is_false(v) ? "False" : json_is_null(v) ? "None" : dump;
+    int rc = fail(err, 400, "invalid_choice", attr, "\"%.120s\" is not a valid choice.", shown ? shown : "");
+    free(dump);
+    return rc;
+}
+
 static int not_found(export_err *err, const char *what) {
     return fail(err, 404, "not_found", NULL, "%s", what ? what : "Not found.");
 }
@@ -232,9 +242,8 @@ static int apply_input(export_service *x, json_t *d, const json_t *in, int creat
     }
     json_t *model = json_object_get(in, "model");
     if (model && !json_is_null(model)) {
-        if (!json_is_string(model)) return fail(err, 400, "invalid_choice", "model", "\"%s\" is not a valid choice.", "?");
         const char *m = json_string_value(model);
-        if (*m && !in_list(m, models)) return fail(err, 400, "invalid_choice", "model", "\"%s\" is not a valid choice.", m);
+        if (!m || (*m && !in_list(m, models))) return bad_choice(err, "model", model);
         json_object_set_new(d, "model", json_string(*m ? m : "events"));
     } else if (creating) {
         json_object_set_new(d, "model", json_string("events"));
@@ -243,8 +252,7 @@ static int apply_input(export_service *x, json_t *d, const json_t *in, int creat
     if (!interval && !partial) return fail(err, 400, "required", "interval", "This field is required.");
     if (interval) {
         const char *iv = json_string_value(interval);
-        if (!iv || !in_list(iv, intervals))
-            return fail(err, 400, "invalid_choice", "interval", "\"%s\" is not a valid choice.", iv ? iv : "");
+        if (!iv || !in_list(iv, intervals)) return bad_choice(err, "interval", interval);
         const char *old = export__str(d, "interval");
         if (!old || strcmp(old, iv) != 0) {
             json_object_set_new(d, "interval", json_string(iv));
@@ -263,8 +271,7 @@ static int apply_input(export_service *x, json_t *d, const json_t *in, int creat
         if (!type && !old_type) return fail(err, 400, "required", "destination__type", "This field is required.");
         const char *t = type ? json_string_value(type) : old_type;
         static const char *const types[] = {"File", "Postgres", "HTTP", "NoOp", NULL};
-        if (!t || !in_list(t, types))
-            return fail(err, 400, "invalid_choice", "destination__type", "\"%s\" is not a valid choice.", t ? t : "");
+        if (!t || !in_list(t, types)) return bad_choice(err, "destination__type", type ? type : json_null());
         json_t *cfg = json_object_get(dest, "config");
         if (cfg && !json_is_object(cfg) && !json_is_null(cfg))
             return fail(err, 400, "invalid_input", "destination__config", "Expected a dictionary of items but got type \"%s\".",

@@ -476,3 +476,9 @@ def test_updating_an_export_while_its_run_is_running_keeps_both(env):
         assert got["latest_runs"][0]["records_completed"] == len(ORG_EVENT_IDS)
     finally:
         rcv.close()
+
+
+def test_invalid_choice_of_a_number_shows_it_as_text(env):
+    s, key, tmp = env
+    r = s.api("POST", "/", key, json={"name": "x", "interval": 5, "destination": {"type": "NoOp"}})
+    assert r.json()["detail"] == '"5" is not a valid choice.' and r.json()["attr"] == "interval"
