@@ -36,6 +36,7 @@ typedef struct server_config {
     double rate_limit, rate_burst; /* requests a second per API key and the burst allowed; 0: no limit */
     unsigned per_ip_connections;   /* simultaneous connections from one address; 0: no limit */
     unsigned idle_timeout_s;       /* a connection silent this long is closed (slow clients) */
+    int test_clock; /* serve --test-clock: POST /v1/test/clock may move the clock (tests only) */
 } server_config;
 
 /* Everything a handler can reach. One per process. */
@@ -46,6 +47,7 @@ typedef struct app {
     struct ratelimit *limiter; /* NULL: no rate limit */
     server_config config;
     int64_t default_project_id;
+    struct export_service *exports; /* batch exports (src/export) */
 } app;
 
 /* The authenticated caller. */
