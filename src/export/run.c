@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "export/export_int.h"
+#include "http/metrics.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -308,6 +309,7 @@ static void execute(export_service *x, json_t *r) {
     }
     export__set_time(r, "last_updated_at", now);
     export__save(x, STORE_EXPORT_RUN, r);
+    metrics_export_run(export__str(r, "status")); /* GET /metrics: orgpulse_export_runs_total{status} */
     if (json_is_string(json_object_get(r, "backfill")) && !unfinished(r)) {
         size_t i;
         json_t *b;

@@ -482,3 +482,20 @@ def test_invalid_choice_of_a_number_shows_it_as_text(env):
     s, key, tmp = env
     r = s.api("POST", "/", key, json={"name": "x", "interval": 5, "destination": {"type": "NoOp"}})
     assert r.json()["detail"] == '"5" is not a valid choice.' and r.json()["attr"] == "interval"
+
+
+def test_metrics_count_export_runs_by_the_status_they_reached(env):
+    s, key, tmp = env
+    rcv = Receiver()
+    rcv.fail = True
+    try:
+        bad = s.create_export(key, {"type": "HTTP", "config": {"url": rcv.url, "token": "t"}})
+        good = s.create_export(key, file_dest(tmp))
+        s.clock(key, now="2026-03-02T11:00:10Z")
+        assert s.runs(key, bad["id"])[0]["status"] == "FailedRetryable"
+        assert s.runs(key, good["id"])[0]["status"] == "Completed"
+        text = s.request("GET", "/metrics", key).text
+        assert 'orgpulse_export_runs_total{status="Completed"} 1' in text.splitlines()
+        assert 'orgpulse_export_runs_total{status="FailedRetryable"} 1' in text.splitlines()
+    finally:
+        rcv.close()
