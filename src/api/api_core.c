@@ -160,7 +160,7 @@ int api_stats_get(http_request *req) {
     project_index *p = engine_project(req->app->engine, req->caller.project_id, 0);
     if (p) {
         pthread_rwlock_rdlock(&p->lock);
-        engine_count(p, &c);
+        engine_count_cached(p, &c);
         active_users = engine_active_users_on_day(p, day);
         active_orgs = engine_active_orgs_on_day(p, day);
         pthread_rwlock_unlock(&p->lock);

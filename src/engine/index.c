@@ -470,6 +470,7 @@ static void project_free(project_index *p) {
     series_free(&p->member_orgs);
     free(p->member_orgs_valid);
     free(p->day_version);
+    free(p->counts);
     pthread_mutex_destroy(&p->cache_lock);
     pthread_rwlock_destroy(&p->lock);
     free(p);
@@ -893,6 +894,17 @@ void engine_count(const project_index *p, engine_counts *out) {
     }
     out->invitations_sent = p->events_by_type[EV_INVITE_SENT];
     out->events = p->events;
+}
+
+void engine_count_cached(project_index *p, engine_counts *out) {
+    pthread_mutex_lock(&p->cache_lock);
+    if (!p->counts || p->counts_version != p->version) {
+        if (!p->counts) p->counts = xmalloc(sizeof *p->counts);
+        engine_count(p, p->counts);
+        p->counts_version = p->version;
+    }
+    *out = *p->counts;
+    pthread_mutex_unlock(&p->cache_lock);
 }
 
 int engine_membership_active_at(const membership_rec *m, int64_t t) {

@@ -238,6 +238,8 @@ typedef struct project_index {
     uint32_t nuser_of_num, norg_of_num, nteam_of_num;
     uint64_t events; /* events applied */
     uint64_t events_by_type[32];
+    struct engine_counts *counts; /* engine_count's last answer and the version it is for (a cache, under cache_lock) */
+    uint64_t counts_version;
 } project_index;
 
 typedef struct engine {
@@ -283,6 +285,8 @@ typedef struct engine_counts {
     uint64_t users, users_deactivated, orgs, memberships, teams, invitations_sent, events;
 } engine_counts;
 void engine_count(const project_index *p, engine_counts *out);
+/* The same, counted once per index version (a cache: the caller holds the read lock). */
+void engine_count_cached(project_index *p, engine_counts *out);
 
 const char *engine_role_name(const project_index *p, uint32_t role);
 

@@ -111,19 +111,30 @@ static void ranks_refresh(const project_index *p, id_ranks *r, uint32_t count, i
     for (uint32_t i = 0; i < fresh; i++) added[i] = r->count + i;
     id_cmp_ctx ctx = {p, id_of};
     qsort_r(added, fresh, sizeof *added, cmp_ids, &ctx);
+    /* Merge by block copies: each added id's place among the old ones by binary search (a few strcmp each, where a
+     * merge walk would compare every old id), the old ids between two places moved with one memcpy. */
     uint32_t *order = xmalloc((size_t)count * sizeof *order);
-    uint32_t i = 0, j = 0, k = 0;
-    while (i < r->count || j < fresh) {
-        if (j == fresh || (i < r->count && strcmp(id_of(p, r->order[i]), id_of(p, added[j])) <= 0))
-            order[k++] = r->order[i++];
-        else
-            order[k++] = added[j++];
+    uint32_t from = 0, k = 0, first_changed = UINT32_MAX;
+    for (uint32_t j = 0; j < fresh; j++) {
+        const char *id = id_of(p, added[j]);
+        uint32_t lo = from, hi = r->count; /* the first old id greater than this one */
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (strcmp(id_of(p, r->order[mid]), id) <= 0) lo = mid + 1;
+            else hi = mid;
+        }
+        memcpy(order + k, r->order + from, (size_t)(lo - from) * sizeof *order);
+        k += lo - from;
+        from = lo;
+        if (first_changed == UINT32_MAX) first_changed = k;
+        order[k++] = added[j];
     }
+    memcpy(order + k, r->order + from, (size_t)(r->count - from) * sizeof *order);
     free(added);
     free(r->order);
     r->order = order;
     r->rank = xrealloc(r->rank, (size_t)count * sizeof *r->rank);
-    for (uint32_t n = 0; n < count; n++) r->rank[order[n]] = n;
+    for (uint32_t n = first_changed; n < count; n++) r->rank[order[n]] = n; /* ranks before it are unchanged */
     r->count = count;
 }
 

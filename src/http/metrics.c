@@ -135,7 +135,7 @@ static void render_index(buf *out, engine *e) {
         project_index *p = e->projects[i];
         pthread_mutex_unlock(&e->projects_lock);
         pthread_rwlock_rdlock(&p->lock);
-        engine_count(p, &counts[i]);
+        engine_count_cached(p, &counts[i]);
         ids[i] = p->project_id;
         usage[i] = p->usage_entries;
         pthread_rwlock_unlock(&p->lock);
