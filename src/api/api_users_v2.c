@@ -55,6 +55,13 @@ static json_t *cursor_query(long limit, const char *dir, const char *id) {
     return s;
 }
 
+/* `limit=N`: the first page. */
+static json_t *first_page_query(long limit) {
+    char q[32];
+    snprintf(q, sizeof q, "limit=%ld", limit);
+    return json_string(q);
+}
+
 int api_users_v2_list(http_request *req) {
     long limit;
     const char *reason;
@@ -78,9 +85,14 @@ int api_users_v2_list(http_request *req) {
         has_previous = pg.has_previous, has_next = pg.has_next;
         if (pg.n && has_next) json_decref(next), next = cursor_query(limit, "after", p->users[pg.users[pg.n - 1]].id);
         if (pg.n && has_previous) json_decref(previous), previous = cursor_query(limit, "before", p->users[pg.users[0]].id);
-        /* an empty page past one end: the way back is the cursor itself, turned around */
-        if (!pg.n && has_previous && after) json_decref(previous), previous = cursor_query(limit, "before", after);
-        if (!pg.n && has_next && before) json_decref(next), next = cursor_query(limit, "after", before);
+        /* an empty page past one end: the way back is the page at that end (the cursor turned around would leave
+         * out the cursor's own user) */
+        if (!pg.n && ((has_previous && after) || (has_next && before))) {
+            json_t *edge = pg.edge_after != INDEX_NONE ? cursor_query(limit, "after", p->users[pg.edge_after].id)
+                                                        : first_page_query(limit);
+            if (after) json_decref(previous), previous = edge;
+            else json_decref(next), next = edge;
+        }
         pthread_rwlock_unlock(&p->lock);
         engine_user_page_free(&pg);
     }

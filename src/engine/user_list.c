@@ -52,6 +52,19 @@ int engine_user_list_page(project_index *p, const char *after, const char *befor
     }
     out->has_previous = any_listed(p, r, 0, first);
     out->has_next = any_listed(p, r, last, r->count);
+    out->edge_after = INDEX_NONE;
+    if (!out->n && after && out->has_previous) {
+        /* the last `limit` listed users end before `first`: the listed user before them, if any, starts the way back */
+        uint32_t k = first, got = 0;
+        while (k > 0 && got < limit)
+            if (!p->users[r->order[--k]].deleted) got++;
+        while (k > 0)
+            if (!p->users[r->order[--k]].deleted) {
+                out->edge_after = r->order[k];
+                break;
+            }
+    }
+    /* with `before` and nothing before it, the way forward is the first page: edge_after stays INDEX_NONE */
     return 0;
 }
 

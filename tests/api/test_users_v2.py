@@ -1,7 +1,7 @@
 """Users & usage statistics v2 (specs/users-v2.md; the wire in rocketchat-and-users-v2-reference.md part B): the user
 list in id order walked with `next` and back with `previous` (each user exactly once, also while users are added
-between pages), the user object, one user as an array of one and 404, the count of active users, environment-id,
-and the {"status":"error"} shape.
+between pages; from an empty page past either end back to the page at that end), the user object, one user as an
+array of one and 404, the count of active users, environment-id, and the {"status":"error"} shape.
 
 Clock: the server runs with --clock 2026-03-15T12:00:00Z; each test works in its own project."""
 import json
@@ -147,6 +147,26 @@ def test_limit_defaults_to_50_and_is_bounded(proj):
 def test_after_and_before_together_are_refused(proj):
     r = proj.get("/api/v2/users", after="a", before="b")
     assert r.status_code == 400 and r.json()["status"] == "error"
+
+
+def test_an_empty_page_past_either_end_leads_back_to_the_page_at_that_end_with_the_cursors_user(proj):
+    proj.post([named(i) for i in "abcde"])
+    # after the last user: the way back is the last page, e included (not `before=e`, which would leave e out)
+    ids, pg = page(proj, "limit=2&after=e")
+    assert ids == [] and pg == {"hasPrevious": True, "hasNext": False, "next": None, "previous": "limit=2&after=c"}
+    assert page(proj, pg["previous"])[0] == ["d", "e"]
+    assert page(proj, "limit=2&after=zzz")[1]["previous"] == "limit=2&after=c"  # a cursor that is no user's id
+    # before the first user: the way forward is the first page, a included
+    ids, pg = page(proj, "limit=2&before=a")
+    assert ids == [] and pg == {"hasPrevious": False, "hasNext": True, "next": "limit=2", "previous": None}
+    assert page(proj, pg["next"])[0] == ["a", "b"]
+    # fewer users than a page: the way back is the first page
+    ids, pg = page(proj, "limit=5&after=e")
+    assert ids == [] and pg["previous"] == "limit=5" and page(proj, pg["previous"])[0] == list("abcde")
+    # deleted users are stepped over on the way back too
+    proj.post([{"type": "user.deleted", "user_id": "d", "timestamp": "2026-02-01T00:00:00Z"}])
+    ids, pg = page(proj, "limit=2&after=e")
+    assert pg["previous"] == "limit=2&after=b" and page(proj, pg["previous"])[0] == ["c", "e"]
 
 
 def test_an_empty_project_lists_nobody(proj):
