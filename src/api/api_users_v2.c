@@ -11,6 +11,7 @@
 #include "engine/user_list.h"
 #include "http/params.h"
 #include "util/buf.h"
+#include "util/time.h"
 
 #define LIMIT_DEFAULT 50
 #define LIMIT_MAX 1000
@@ -120,7 +121,7 @@ int api_users_v2_active_users(http_request *req) {
     project_index *p = engine_project(req->app->engine, req->caller.project_id, 0);
     if (p) {
         pthread_rwlock_rdlock(&p->lock);
-        n = engine_user_count_enabled(p);
+        n = engine_user_count_enabled(p, time_now_ms());
         pthread_rwlock_unlock(&p->lock);
     }
     return respond_ok(req, json_pack("{s:I}", "activeUsers", (json_int_t)n), NULL);

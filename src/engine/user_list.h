@@ -26,7 +26,9 @@ int engine_user_list_page(project_index *p, const char *after, const char *befor
                           engine_user_page *out /* OUT */);
 void engine_user_page_free(engine_user_page *pg);
 
-/* Users neither deleted nor deactivated. */
-uint64_t engine_user_count_enabled(const project_index *p);
+/* Users that exist at now_ms and are neither deleted nor deactivated then: a user exists from the first event that
+ * names them (events.md), and deletions, deactivations and reactivations count from their own times, so events dated
+ * after now (up to a day ahead is accepted) count only once now reaches them. */
+uint64_t engine_user_count_enabled(const project_index *p, int64_t now_ms);
 
 #endif

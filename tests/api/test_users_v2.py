@@ -1,7 +1,8 @@
 """Users & usage statistics v2 (specs/users-v2.md; the wire in rocketchat-and-users-v2-reference.md part B): the user
 list in id order walked with `next` and back with `previous` (each user exactly once, also while users are added
 between pages; from an empty page past either end back to the page at that end), the user object, one user as an
-array of one and 404, the count of active users, environment-id, and the {"status":"error"} shape.
+array of one and 404, the count of active users (events dated after now counting once now reaches them),
+environment-id, and the {"status":"error"} shape.
 
 Clock: the server runs with --clock 2026-03-15T12:00:00Z; each test works in its own project."""
 import json
@@ -214,6 +215,18 @@ def test_active_users_counts_users_neither_deactivated_nor_deleted(proj):
         status("deactivated", 2, "2026-02-01"), status("deleted", 3, "2026-02-01"),
         status("deactivated", 4, "2026-02-01"), status("reactivated", 4, "2026-02-10")])
     assert ok(proj, "/api/v2/usage-statistics/active-users") == {"status": "ok", "data": {"activeUsers": 4}}
+
+
+def test_active_users_count_events_dated_after_now_only_once_now_reaches_them(proj):
+    # the server's clock starts at 2026-03-15T12:00:00Z; events may be dated up to a day ahead (events.md)
+    proj.post([user(1, "2026-03-15T18:00"),                                         # created this evening
+               user(2), status("deactivated", 2, "2026-03-15T20:00"),               # active until tonight
+               user(3), status("deleted", 3, "2026-03-16T06:00"),                   # exists until tomorrow
+               user(4), status("deactivated", 4, "2026-03-01T00:00"),
+               status("reactivated", 4, "2026-03-15T19:00"),                        # deactivated until tonight
+               {"type": "activity", "user_id": U(5), "timestamp": "2026-03-15T21:00:00Z"},  # first seen tonight
+               user(6)])
+    assert ok(proj, "/api/v2/usage-statistics/active-users")["data"] == {"activeUsers": 3}  # users 2, 3 and 6
 
 
 def test_active_users_is_zero_for_an_empty_project(proj):
