@@ -60,9 +60,16 @@ try:
     for g in ("daily", "weekly", "monthly", "all"):
         questions.append((f"org usage {g}, 365 days (largest org)", "/api/v1/organization/usage",
                           dict(year, organizationId=org, granularity=g)))
+    # a window whose edges cut into days (a dashboard's "the last year up to now"): the two cut days are computed for
+    # each request from the time-keyed entries, the whole days come from the cache
+    cut = {"from": "2025-11-21T09:30:00Z", "to": "2026-11-20T15:45:00.500Z"}
+    questions.append(("org usage daily, 365 days, edges inside days (largest org)", "/api/v1/organization/usage",
+                      dict(cut, organizationId=org, granularity="daily")))
     for g in ("daily", "weekly", "monthly", "all"):
         questions.append((f"user usage {g}, 365 days (its most active user)", "/api/v1/user/usage",
                           dict(year, organizationId=org, userId=user, granularity=g)))
+    questions.append(("user usage daily, 365 days, edges inside days (its most active user)", "/api/v1/user/usage",
+                      dict(cut, organizationId=org, userId=user, granularity="daily")))
     for g in ("daily", "monthly"):
         questions.append((f"team usage {g}, 365 days (its largest team, {team['usersCount']} users)",
                           "/api/v1/team/usage", dict(year, organizationId=org, teamId=team["id"], granularity=g)))

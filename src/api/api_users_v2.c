@@ -11,6 +11,7 @@
 #include "engine/user_list.h"
 #include "http/params.h"
 #include "util/buf.h"
+#include "util/time.h"
 
 #define LIMIT_DEFAULT 50
 #define LIMIT_MAX 1000
@@ -55,6 +56,13 @@ static json_t *cursor_query(long limit, const char *dir, const char *id) {
     return s;
 }
 
+/* `limit=N`: the first page. */
+static json_t *first_page_query(long limit) {
+    char q[32];
+    snprintf(q, sizeof q, "limit=%ld", limit);
+    return json_string(q);
+}
+
 int api_users_v2_list(http_request *req) {
     long limit;
     const char *reason;
@@ -78,9 +86,14 @@ int api_users_v2_list(http_request *req) {
         has_previous = pg.has_previous, has_next = pg.has_next;
         if (pg.n && has_next) json_decref(next), next = cursor_query(limit, "after", p->users[pg.users[pg.n - 1]].id);
         if (pg.n && has_previous) json_decref(previous), previous = cursor_query(limit, "before", p->users[pg.users[0]].id);
-        /* an empty page past one end: the way back is the cursor itself, turned around */
-        if (!pg.n && has_previous && after) json_decref(previous), previous = cursor_query(limit, "before", after);
-        if (!pg.n && has_next && before) json_decref(next), next = cursor_query(limit, "after", before);
+        /* an empty page past one end: the way back is the page at that end (the cursor turned around would leave
+         * out the cursor's own user) */
+        if (!pg.n && ((has_previous && after) || (has_next && before))) {
+            json_t *edge = pg.edge_after != INDEX_NONE ? cursor_query(limit, "after", p->users[pg.edge_after].id)
+                                                        : first_page_query(limit);
+            if (after) json_decref(previous), previous = edge;
+            else json_decref(next), next = edge;
+        }
         pthread_rwlock_unlock(&p->lock);
         engine_user_page_free(&pg);
     }
@@ -108,7 +121,7 @@ int api_users_v2_active_users(http_request *req) {
     project_index *p = engine_project(req->app->engine, req->caller.project_id, 0);
     if (p) {
         pthread_rwlock_rdlock(&p->lock);
-        n = engine_user_count_enabled(p);
+        n = engine_user_count_enabled(p, time_now_ms());
         pthread_rwlock_unlock(&p->lock);
     }
     return respond_ok(req, json_pack("{s:I}", "activeUsers", (json_int_t)n), NULL);

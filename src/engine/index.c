@@ -375,12 +375,66 @@ static void series_free(bitmap_series *s) {
 
 /* ---- usage counters ---- */
 
+static uint32_t attr_hash(uint32_t org, uint32_t team) {
+    uint64_t h = ((uint64_t)org << 32 | team) * 0x9E3779B97F4A7C15ull;
+    return (uint32_t)(h >> 32);
+}
+
+/* The slot holding (org, team), or the free slot where it would go. */
+static uint32_t attr_slot(const usage_attr_table *t, uint32_t org, uint32_t team) {
+    uint32_t mask = t->nslots - 1, k = attr_hash(org, team) & mask;
+    while (t->slots[k] != INDEX_NONE && (t->items[t->slots[k]].org != org || t->items[t->slots[k]].team != team))
+        k = (k + 1) & mask;
+    return k;
+}
+
+static void attr_resize(usage_attr_table *t, uint32_t nslots) {
+    free(t->slots);
+    t->nslots = nslots;
+    t->slots = xmalloc((size_t)nslots * sizeof *t->slots);
+    memset(t->slots, 0xff, (size_t)nslots * sizeof *t->slots);
+    for (uint32_t i = 0; i < t->count; i++) t->slots[attr_slot(t, t->items[i].org, t->items[i].team)] = i;
+}
+
+uint32_t usage_attr_intern(usage_attr_table *t, uint32_t org, uint32_t team) {
+    if (t->nslots) {
+        uint32_t k = attr_slot(t, org, team);
+        if (t->slots[k] != INDEX_NONE) return t->slots[k];
+    }
+    GROW(t->items, t->count, t->cap);
+    t->items[t->count] = (usage_attr){org, team};
+    uint32_t i = t->count++;
+    if (2 * t->count > t->nslots) attr_resize(t, t->nslots ? t->nslots * 2 : 64);
+    else t->slots[attr_slot(t, org, team)] = i;
+    return i;
+}
+
+int usage_attr_rehash(usage_attr_table *t) {
+    if (t->count > (1u << 30)) return -1;
+    uint32_t nslots = 64;
+    while (nslots < 2 * (uint64_t)t->count) nslots *= 2;
+    free(t->slots);
+    t->nslots = nslots;
+    t->slots = xmalloc((size_t)nslots * sizeof *t->slots);
+    memset(t->slots, 0xff, (size_t)nslots * sizeof *t->slots);
+    for (uint32_t i = 0; i < t->count; i++) {
+        uint32_t k = attr_slot(t, t->items[i].org, t->items[i].team);
+        if (t->slots[k] != INDEX_NONE) return -1; /* a repeated pair */
+        t->slots[k] = i;
+    }
+    return 0;
+}
+
+void usage_attr_free(usage_attr_table *t) {
+    free(t->items), free(t->slots);
+    memset(t, 0, sizeof *t);
+}
+
 static int usage_cmp(const usage_entry *a, const usage_entry *b) {
-    if (a->day != b->day) return a->day < b->day ? -1 : 1;
+    if (a->ts_ms != b->ts_ms) return a->ts_ms < b->ts_ms ? -1 : 1;
     if (a->feature != b->feature) return a->feature < b->feature ? -1 : 1;
     if (a->metric != b->metric) return a->metric < b->metric ? -1 : 1;
-    if (a->org != b->org) return a->org < b->org ? -1 : 1;
-    if (a->team != b->team) return a->team < b->team ? -1 : 1;
+    if (a->attr != b->attr) return a->attr < b->attr ? -1 : 1;
     return 0;
 }
 
@@ -404,6 +458,25 @@ static void usage_add(project_index *p, user_rec *u, const usage_entry *k) {
     u->usage[lo] = *k;
     u->nusage++;
     p->usage_entries++;
+}
+
+/* Add an activity time to the user's sorted, distinct list. */
+static void acts_add(user_rec *u, int64_t ts) {
+    uint32_t lo = 0, hi = u->nacts;
+    if (hi && u->acts[hi - 1] < ts) {
+        lo = hi;
+    } else {
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (u->acts[mid] < ts) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo < u->nacts && u->acts[lo] == ts) return;
+    }
+    GROW(u->acts, u->nacts, u->cap_acts);
+    memmove(u->acts + lo + 1, u->acts + lo, (u->nacts - lo) * sizeof *u->acts);
+    u->acts[lo] = ts;
+    u->nacts++;
 }
 
 /* ---- cache invalidation (writer, under the write lock) ---- */
@@ -440,7 +513,8 @@ static void project_free(project_index *p) {
         free(u->id);
         lww_free(&u->email), lww_free(&u->username), lww_free(&u->first_name), lww_free(&u->last_name);
         lww_free(&u->role), lww_free(&u->verified), lww_free(&u->properties), lww_free(&u->signup_query_parameters);
-        free(u->status.items), free(u->teams.items), free(u->memberships), free(u->usage), free(p->hot[i].days.items);
+        free(u->status.items), free(u->teams.items), free(u->memberships), free(u->usage), free(u->acts),
+            free(p->hot[i].days.items);
     }
     for (uint32_t i = 0; i < p->norgs; i++) {
         org_rec *o = &p->orgs[i];
@@ -461,6 +535,7 @@ static void project_free(project_index *p) {
     strmap_free(&p->user_ids), strmap_free(&p->org_ids), strmap_free(&p->team_ids);
     free(p->user_of_num), free(p->org_of_num), free(p->team_of_num);
     string_table_free(&p->roles), string_table_free(&p->features), string_table_free(&p->metrics);
+    usage_attr_free(&p->usage_attrs);
     series_free(&p->day_users), series_free(&p->day_orgs), series_free(&p->hour_users);
     if (p->deleted_users) roaring_bitmap_free(p->deleted_users);
     if (p->deleted_orgs) roaring_bitmap_free(p->deleted_orgs);
@@ -556,9 +631,8 @@ static void apply_usage(project_index *p, const json_scanner *j, json_scanner *s
                         uint32_t team, int64_t ts) {
     const char *feature = jstr(j, "feature");
     usage_entry k = {
-        .day = time_day_of(ts),
-        .org = org,
-        .team = team,
+        .ts_ms = ts,
+        .attr = usage_attr_intern(&p->usage_attrs, org, team),
         .feature = (uint16_t)string_table_intern(&p->features, feature ? feature : ""),
     };
     if (org != INDEX_NONE) series_add(&p->org_usage_users, (int32_t)org, user);
@@ -715,7 +789,10 @@ int engine_apply(engine *e, const store_event *ev) {
         r->role = string_table_intern(&p->roles, role ? role : "Member");
         break;
     }
-    case EV_ACTIVITY: apply_activity(p, user, org, ts); break;
+    case EV_ACTIVITY:
+        apply_activity(p, user, org, ts);
+        acts_add(&p->users[user], ts);
+        break;
     case EV_USAGE:
         apply_activity(p, user, org, ts);
         apply_usage(p, json, &e->sub, user, org, team, ts);
@@ -790,13 +867,15 @@ static int rebuild_read_one(void *ctx, const store_event *ev) {
     return 0;
 }
 
-/* Start loading the user record a row names, a few rows ahead of applying it (the records are a random walk over
+/* Start loading the user records a row names, a few rows ahead of applying it (the records are a random walk over
  * hundreds of megabytes at a million users). */
 static void prefetch_user(engine *e, const store_event *ev) {
     project_index *p = e->nprojects == 1 && e->projects[0]->project_id == ev->project_id ? e->projects[0] : NULL;
     if (!p || ev->user_num < 0 || (uint64_t)ev->user_num >= p->nuser_of_num) return;
     uint32_t idx = p->user_of_num[ev->user_num];
-    if (idx != INDEX_NONE) __builtin_prefetch(&p->hot[idx], 1);
+    if (idx == INDEX_NONE) return;
+    __builtin_prefetch(&p->hot[idx], 1);
+    if (ev->type == EV_ACTIVITY) __builtin_prefetch(&p->users[idx].acts, 1); /* its activity times (acts_add) */
 }
 
 static void *rebuild_apply_main(void *arg) {

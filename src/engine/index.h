@@ -1,6 +1,7 @@
 /* index.h: the in-memory index of one orgpulse process: for every project, its users, orgs, memberships with their
- * history, teams, invitations, per-UTC-day and per-hour CRoaring bitmaps of who was active, and per-day usage
- * counters. It is rebuilt from the store's event log at start and updated after every accepted batch.
+ * history, teams, invitations, per-UTC-day and per-hour CRoaring bitmaps of who was active, each user's activity
+ * times and time-keyed usage counters. It is rebuilt from the store's event log at start and updated after every
+ * accepted batch.
  *
  * Design notes
  * (1) Order independence. Ingesting a set of events gives the same index whatever their arrival order:
@@ -83,15 +84,38 @@ enum { STATUS_CREATED, STATUS_DELETED, STATUS_DEACTIVATED, STATUS_REACTIVATED };
 enum { MEMBER_ADDED, MEMBER_REMOVED, MEMBER_ROLE_CHANGED };
 enum { TEAM_JOINED, TEAM_LEFT };
 
-/* Usage counters of one user: one value per (day, feature, metric, org, team), org/team INDEX_NONE when the event
- * named none. Kept sorted by that key in the user's own vector: events mostly arrive in time order, so adding is
- * an append or an update of a recent entry, and org, team and user usage all roll up from these. 24 bytes each. */
+/* Usage counters of one user: one value per (event time, feature, metric, attribution), where the attribution is
+ * the (org, team) the event named (project_index.usage_attrs; INDEX_NONE for a field it did not name). Kept sorted by
+ * that key in the user's own vector (events mostly arrive in time order, so adding is an append); events of one
+ * user at the same millisecond with the same feature and attribution share their entries. Org, team and user usage
+ * all roll up from these, clipped at the exact event times. 24 bytes each (the attribution interned keeps them at
+ * the size the per-day counters had). Attribution indexes are numbered in arrival order, so entries of one time may
+ * sit in another order in two indexes of the same events; what they sum to is the same. */
 typedef struct usage_entry {
-    int32_t day;
+    int64_t ts_ms;
     uint16_t feature, metric;
-    uint32_t org, team;
+    uint32_t attr; /* index into project_index.usage_attrs */
     double value;
 } usage_entry;
+
+/* The org and team a usage event named (INDEX_NONE: none), interned per project: usage entries refer to them. */
+typedef struct usage_attr {
+    uint32_t org, team;
+} usage_attr;
+
+/* The interned attributions and their hash table (open addressing over attribution indexes, INDEX_NONE = free). */
+typedef struct usage_attr_table {
+    usage_attr *items;
+    uint32_t count, cap;
+    uint32_t *slots;
+    uint32_t nslots; /* power of two, or 0 */
+} usage_attr_table;
+
+/* The attribution index of (org, team), interned when new. */
+uint32_t usage_attr_intern(usage_attr_table *t, uint32_t org, uint32_t team);
+/* Rebuild the hash table from items (after loading them); -1 when two items are equal. */
+int usage_attr_rehash(usage_attr_table *t);
+void usage_attr_free(usage_attr_table *t);
 
 typedef struct user_rec {
     char *id;
@@ -104,6 +128,8 @@ typedef struct user_rec {
     uint32_t nmemberships, cap_memberships;
     usage_entry *usage;
     uint32_t nusage, cap_usage;
+    int64_t *acts; /* the times of the user's `activity` events, sorted, distinct (usage times are in `usage`) */
+    uint32_t nacts, cap_acts;
     /* derived from the histories */
     unsigned deleted : 1, deactivated : 1, has_created : 1;
     int64_t deactivated_ms; /* start of the current deactivation */
@@ -205,6 +231,7 @@ typedef struct project_index {
     invite_rec *invites;
     uint32_t ninvites, cap_invites;
     string_table roles, features, metrics;
+    usage_attr_table usage_attrs;
     bitmap_series day_users;  /* day -> users active that day */
     bitmap_series day_orgs;   /* day -> orgs named by an activity/usage event that day */
     bitmap_series hour_users; /* hour since epoch -> users active in that hour */

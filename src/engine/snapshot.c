@@ -27,7 +27,7 @@
 typedef struct snapshot_header {
     char magic[8];
     char build[32]; /* SNAPSHOT_LAYOUT of the binary that wrote it */
-    uint32_t sizes[10];
+    uint32_t sizes[11];
     store_event last; /* the last event covered (columns only) */
     uint64_t nprojects;
 } snapshot_header;
@@ -41,9 +41,9 @@ static void header_fill(snapshot_header *h) {
     memset(h, 0, sizeof *h);
     memcpy(h->magic, SNAPSHOT_MAGIC, 8);
     snprintf(h->build, sizeof h->build, "%s", SNAPSHOT_LAYOUT);
-    const uint32_t sizes[10] = {sizeof(user_rec), sizeof(user_hot), sizeof(org_rec),      sizeof(team_rec),
+    const uint32_t sizes[11] = {sizeof(user_rec),       sizeof(user_hot),   sizeof(org_rec),     sizeof(team_rec),
                                 sizeof(membership_rec), sizeof(invite_rec), sizeof(usage_entry), sizeof(history_entry),
-                                sizeof(active_day), sizeof(store_event)};
+                                sizeof(active_day),     sizeof(store_event), sizeof(usage_attr)};
     memcpy(h->sizes, sizes, sizeof sizes);
 }
 
@@ -174,6 +174,7 @@ static void io_user(snap_io *io, user_rec *u, user_hot *h) {
     io_history(io, &u->teams);
     IO_ARRAY(io, u->memberships, u->nmemberships, &u->cap_memberships);
     IO_ARRAY(io, u->usage, u->nusage, &u->cap_usage);
+    IO_ARRAY(io, u->acts, u->nacts, &u->cap_acts);
     io_days(io, &h->days);
 }
 
@@ -215,6 +216,7 @@ static void io_project(snap_io *io, project_index *p) {
     IO_ARRAY(io, p->invites, p->ninvites, &p->cap_invites);
     for (uint32_t i = 0; i < p->ninvites; i++) io_invite(io, &p->invites[i]);
     io_string_table(io, &p->roles), io_string_table(io, &p->features), io_string_table(io, &p->metrics);
+    IO_ARRAY(io, p->usage_attrs.items, p->usage_attrs.count, &p->usage_attrs.cap);
     io_series(io, &p->day_users), io_series(io, &p->day_orgs), io_series(io, &p->hour_users);
     io_bitmap(io, &p->deleted_users), io_bitmap(io, &p->deleted_orgs);
     io_series(io, &p->org_usage_users), io_series(io, &p->team_users);
@@ -260,6 +262,21 @@ static int days_ok(const day_list *d) {
     return 1;
 }
 
+/* Usage entries in time order (the scans binary-search them) at real times, pointing into their tables; activity
+ * times sorted, distinct, real. */
+#define TIME_LIMIT ((int64_t)DAY_LIMIT * 86400000LL)
+static int usage_ok(const project_index *p, const user_rec *u) {
+    for (uint32_t k = 0; k < u->nusage; k++) {
+        const usage_entry *x = &u->usage[k];
+        if (x->feature >= p->features.count || x->metric >= p->metrics.count || x->attr >= p->usage_attrs.count ||
+            x->ts_ms < 0 || x->ts_ms >= TIME_LIMIT || (k && x->ts_ms < u->usage[k - 1].ts_ms))
+            return 0;
+    }
+    for (uint32_t k = 0; k < u->nacts; k++)
+        if (u->acts[k] < 0 || u->acts[k] >= TIME_LIMIT || (k && u->acts[k] <= u->acts[k - 1])) return 0;
+    return 1;
+}
+
 static int of_num_in(const uint32_t *map, uint32_t count, uint32_t n) {
     for (uint32_t i = 0; i < count; i++)
         if (!index_or_none_ok(map[i], n)) return 0;
@@ -269,17 +286,16 @@ static int of_num_in(const uint32_t *map, uint32_t count, uint32_t n) {
 /* Every stored index points into its table, every id is set and unique (then interned). */
 static int project_check_and_intern(project_index *p) {
     uint32_t nroles = p->roles.count;
+    for (uint32_t i = 0; i < p->usage_attrs.count; i++)
+        BAD(!index_or_none_ok(p->usage_attrs.items[i].org, p->norgs) ||
+            !index_or_none_ok(p->usage_attrs.items[i].team, p->nteams));
+    BAD(usage_attr_rehash(&p->usage_attrs) != 0);
     for (uint32_t i = 0; i < p->nusers; i++) {
         const user_rec *u = &p->users[i];
         BAD(!u->id || !index_or_none_ok(u->team, p->nteams) || !days_ok(&p->hot[i].days));
         for (uint32_t k = 0; k < u->nmemberships; k++) BAD(!index_ok(u->memberships[k], p->nmemberships));
         for (uint32_t k = 0; k < u->teams.count; k++) BAD(!index_ok(u->teams.items[k].arg, p->nteams));
-        for (uint32_t k = 0; k < u->nusage; k++) {
-            const usage_entry *x = &u->usage[k];
-            BAD(!index_ok(x->feature, p->features.count) || !index_ok(x->metric, p->metrics.count));
-            BAD(x->day < 0 || x->day >= DAY_LIMIT);
-            BAD(!index_or_none_ok(x->org, p->norgs) || !index_or_none_ok(x->team, p->nteams));
-        }
+        BAD(!usage_ok(p, u));
         BAD(strmap_get(&p->user_ids, u->id, strlen(u->id), &(uint32_t){0}) == 0);
         strmap_put(&p->user_ids, u->id, strlen(u->id), i);
     }

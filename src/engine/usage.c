@@ -4,16 +4,24 @@
  *
  * Design
  * (1) A series is built in two steps: per-day rollups of the scope (users active, users per feature, metric sums),
- *     then buckets made from those days (unions of the day's user sets, sums of their sums). A day's rollup depends
- *     only on the index's state for that day, so rollups of big scopes are cached per day and a request recomputes
- *     only the days whose change stamp moved.
+ *     then buckets made from those days (unions of the day's user sets, sums of their sums). Bucket edges inside the
+ *     window are midnights, so only the window's own edges cut a day: a rollup covers a whole day, or for a day the
+ *     window cuts, the part of it inside the window. A whole day's rollup depends only on the index's state for that
+ *     day, so rollups of big scopes are cached per day and a request recomputes only the days whose change stamp
+ *     moved; the (at most two) cut days are computed for each request.
  * (2) Only candidate users are scanned: an org's members (past and present) and the users whose usage named it
  *     (index.h org_usage_users), a team's users (team_users), and of those only the ones active on a wanted day
- *     (day_users). Each candidate's usage entries and active days are walked once, in day order, together with
- *     their membership or team intervals. */
+ *     (day_users), or in a wanted hour for a cut day (hour_users). Each candidate's activity times and usage entries
+ *     are walked once, merged in time order, together with their membership or team intervals, so every event is
+ *     judged at its own time.
+ * (3) A scan is bound by cache misses (user records, their time arrays, their memberships are spread over gigabytes
+ *     at a million users), so a cached scope also keeps its candidate set and its members' intervals in user order
+ *     (member_table), the records are prefetched a few users ahead, and the searches in the time arrays start from
+ *     the end (recent days are the common question). */
 #include "engine/usage.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,11 +32,11 @@
 #include "util/time.h"
 
 #define DAY_MS TIME_MS_PER_DAY
-#define NO_FEATURE UINT16_MAX
 /* A scope with at least this many candidate users keeps its day rollups in the cache. The environment variable
  * ORGPULSE_USAGE_CACHE_MIN_USERS overrides it (tests set 0 to send every org and team through the cache). */
 #define USAGE_CACHE_MIN_USERS 2000
-/* Above this size the cache forgets every scope but the one being computed. */
+/* Above this size of day rollups the cache forgets every scope but the one being computed. (A scope's candidate set
+ * and member table, a few bytes per member, are not counted.) */
 #define USAGE_CACHE_MAX_BYTES ((size_t)512 << 20)
 
 /* ---- day rollups ---- */
@@ -120,10 +128,10 @@ static void intervals_push(intervals *iv, int64_t start, int64_t end) {
     iv->items[iv->count++] = (interval){start, end};
 }
 
-/* Does [a, b] (both inclusive) meet an interval? Calls must come with non-decreasing a (the cursor only advances). */
-static int overlaps_from_cursor(intervals *iv, int64_t a, int64_t b) {
-    while (iv->cursor < iv->count && iv->items[iv->cursor].end <= a) iv->cursor++;
-    return iv->cursor < iv->count && iv->items[iv->cursor].start <= b;
+/* Is t inside an interval? Calls must come with non-decreasing t (the cursor only advances). */
+static int contains_from_cursor(intervals *iv, int64_t t) {
+    while (iv->cursor < iv->count && iv->items[iv->cursor].end <= t) iv->cursor++;
+    return iv->cursor < iv->count && iv->items[iv->cursor].start <= t;
 }
 
 static const membership_rec *membership_of(const project_index *p, const user_rec *u, uint32_t org) {
@@ -247,101 +255,288 @@ static uint64_t scope_size_estimate(const project_index *p, const scope *s) {
     return p->nusers;
 }
 
-/* Index of the first usage entry of the user on or after `day`. */
-static uint32_t usage_lower_bound(const user_rec *u, int32_t day) {
-    uint32_t lo = 0, hi = u->nusage;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (u->usage[mid].day < day) lo = mid + 1;
-        else hi = mid;
+/* Searches in a user's time-sorted arrays (usage entries by ts_ms, activity times): the first index in [lo, n)
+ * whose time is >= t. The arrays are cold (a scan touches tens of thousands of users once each), so the searches
+ * touch few cache lines: the first position of a scan is found from the end (the times asked about are mostly
+ * recent, the newest entries last), and a scan moving on to a later day gallops forward from where it is. */
+#define TIME_AT(arr, i, field) (arr)[i] field
+
+#define DEFINE_SEARCHES(name, arr, count, field)                                                                   \
+    static uint32_t name##_bisect(const user_rec *u, uint32_t lo, uint32_t hi, int64_t t) {                        \
+        while (lo < hi) {                                                                                          \
+            uint32_t mid = lo + (hi - lo) / 2;                                                                     \
+            if (TIME_AT(u->arr, mid, field) < t) lo = mid + 1;                                                     \
+            else hi = mid;                                                                                         \
+        }                                                                                                          \
+        return lo;                                                                                                 \
+    }                                                                                                              \
+    /* from the end backwards, doubling the step */                                                                \
+    static uint32_t name##_lower_bound(const user_rec *u, int64_t t) {                                             \
+        uint32_t lo = 0, hi = u->count, step = 1;                                                                  \
+        while (hi > lo) {                                                                                          \
+            uint32_t probe = hi - lo > step ? hi - step : lo;                                                      \
+            if (TIME_AT(u->arr, probe, field) < t) {                                                               \
+                lo = probe + 1;                                                                                    \
+                break;                                                                                             \
+            }                                                                                                      \
+            hi = probe, step *= 2;                                                                                 \
+        }                                                                                                          \
+        return name##_bisect(u, lo, hi, t);                                                                        \
+    }                                                                                                              \
+    /* from lo forwards, doubling the step */                                                                      \
+    static uint32_t name##_lower_bound_from(const user_rec *u, uint32_t lo, int64_t t) {                           \
+        uint32_t n = u->count, step = 1;                                                                           \
+        if (lo >= n || TIME_AT(u->arr, lo, field) >= t) return lo;                                                 \
+        while (n - lo > step && TIME_AT(u->arr, lo + step, field) < t) lo += step, step *= 2;                      \
+        return name##_bisect(u, lo + 1, n - lo > step ? lo + step : n, t);                                         \
     }
-    return lo;
+
+DEFINE_SEARCHES(usage, usage, nusage, .ts_ms)
+DEFINE_SEARCHES(acts, acts, nacts, )
+
+/* Does a usage event with this attribution count for the scope, the user being (in_org) a member of the scope's
+ * org and (in_team) in its team at the event's time? (usage.h, Attribution.) */
+static int attr_counts(const scope *s, const usage_attr *x, int in_org, int in_team) {
+    if (s->org != INDEX_NONE && (x->org != INDEX_NONE ? x->org != s->org : !in_org)) return 0;
+    if (s->team != INDEX_NONE &&
+        (x->team != INDEX_NONE ? x->team != s->team : !in_team || (x->org != INDEX_NONE && x->org != s->team_org)))
+        return 0;
+    return 1;
 }
 
+/* The intervals in which each of a scope's candidates belonged to it (member of the org, or in the team), sorted by
+ * user: a scan reads them here, in user order, instead of following each user's record to their memberships or
+ * team history (three cache misses per user at a million users). Kept with a cached scope, made again when a
+ * membership or team event arrived (stamp). */
+typedef struct member_table {
+    uint32_t *users; /* ascending */
+    uint32_t *first; /* user k's intervals are iv[first[k] .. first[k + 1]) */
+    interval *iv;
+    uint32_t n, niv;
+    uint64_t stamp;
+    int built;
+} member_table;
+
+static void member_table_clear(member_table *t) {
+    free(t->users), free(t->first), free(t->iv);
+    memset(t, 0, sizeof *t);
+}
+
+typedef struct user_membership {
+    uint32_t user, membership;
+} user_membership;
+
+static int cmp_user_membership(const void *a, const void *b) {
+    const user_membership *x = a, *y = b;
+    return x->user < y->user ? -1 : x->user > y->user;
+}
+
+static uint64_t member_table_stamp(const project_index *p, const scope *s) {
+    return s->team != INDEX_NONE ? team_stamp_of(p)
+                                 : p->events_by_type[EV_MEMBER_ADDED] + p->events_by_type[EV_MEMBER_REMOVED];
+}
+
+/* Append a user and their intervals to the table. */
+static void member_table_add(member_table *t, uint32_t *cap_iv, uint32_t user, const intervals *iv) {
+    t->users[t->n] = user;
+    t->first[t->n++] = t->niv;
+    for (uint32_t k = 0; k < iv->count; k++) {
+        if (t->niv == *cap_iv) {
+            *cap_iv = *cap_iv ? *cap_iv * 2 : 1024;
+            t->iv = xrealloc(t->iv, *cap_iv * sizeof *t->iv);
+        }
+        t->iv[t->niv++] = iv->items[k];
+    }
+}
+
+/* Build the table of a scope with an org or a team (not both); cand: the scope's candidates. */
+static void member_table_build(const project_index *p, const scope *s, const roaring_bitmap_t *cand,
+                               member_table *t) {
+    member_table_clear(t);
+    uint32_t cap_iv = 0;
+    intervals iv = {0};
+    if (s->org != INDEX_NONE) { /* the org's members: one membership record per user */
+        const org_rec *o = &p->orgs[s->org];
+        user_membership *um = xmalloc((o->nmemberships + 1) * sizeof *um);
+        for (uint32_t i = 0; i < o->nmemberships; i++)
+            um[i] = (user_membership){p->memberships[o->memberships[i]].user, o->memberships[i]};
+        qsort(um, o->nmemberships, sizeof *um, cmp_user_membership);
+        t->users = xmalloc((o->nmemberships + 1) * sizeof *t->users);
+        t->first = xmalloc((o->nmemberships + 2) * sizeof *t->first);
+        for (uint32_t i = 0; i < o->nmemberships; i++) {
+            intervals_of_membership(&p->memberships[um[i].membership], &iv);
+            member_table_add(t, &cap_iv, um[i].user, &iv);
+        }
+        free(um);
+    } else { /* the team's candidates: the users who joined it, or whose usage named it */
+        uint64_t n = cand ? roaring_bitmap_get_cardinality(cand) : 0;
+        uint32_t *users = xmalloc((n + 1) * sizeof *users);
+        if (n) roaring_bitmap_to_uint32_array(cand, users);
+        t->users = xmalloc((n + 1) * sizeof *t->users);
+        t->first = xmalloc((n + 2) * sizeof *t->first);
+        for (uint64_t i = 0; i < n; i++) {
+            team_intervals(&p->users[users[i]], s->team, &iv);
+            member_table_add(t, &cap_iv, users[i], &iv);
+        }
+        free(users);
+    }
+    t->first[t->n] = t->niv;
+    free(iv.items);
+    t->stamp = member_table_stamp(p, s);
+    t->built = 1;
+}
 
 typedef struct scan_ctx {
     const project_index *p;
     const scope *s;
     usage_day *days; /* days[d - d0] */
     int32_t d0, d1;
-    const uint8_t *want; /* want[d - d0]: compute that day; NULL = every day */
-    intervals org_iv, team_iv;
+    int64_t from_ms, to_ms; /* the times that count: [from, to), inside days d0..d1 */
+    const uint8_t *want;    /* want[d - d0]: compute that day; NULL = every day */
+    int32_t *next_wanted;   /* with want: next_wanted[i] = the first wanted day >= d0 + i (d1 + 1 when none) */
+    const member_table *table; /* the scope's org or team intervals by user (NULL: read them from each user) */
+    uint32_t table_pos;         /* scans go in user order: where the table was left */
+    intervals org_iv, team_iv;  /* owned buffers */
 } scan_ctx;
 
-/* Walk one user's active days and usage entries in [d0, d1] and add what counts for the scope to the day rollups. */
+/* The intervals of `user` from the table as a view (the table's users ascend; so do the scanned users). */
+static void table_intervals(scan_ctx *c, uint32_t user, intervals *view) {
+    const member_table *t = c->table;
+    while (c->table_pos < t->n && t->users[c->table_pos] < user) c->table_pos++;
+    *view = (intervals){0};
+    if (c->table_pos < t->n && t->users[c->table_pos] == user) {
+        view->items = t->iv + t->first[c->table_pos];
+        view->count = t->first[c->table_pos + 1] - t->first[c->table_pos];
+    }
+}
+
+#define DAY_FEATURES 8 /* features remembered per user and day (more only cost repeated bitmap adds) */
+
+/* Walk one user's activity times and usage entries in [from, to), in time order, and add what counts for the scope
+ * to the day rollups: each event is judged by the user's membership and team at its own time. */
 static void scan_user(scan_ctx *c, uint32_t user) {
     const project_index *p = c->p;
     const scope *s = c->s;
     const user_rec *u = &p->users[user];
     if (u->deleted) return;
-    const day_list *dl = &p->hot[user].days;
-    if (s->org != INDEX_NONE) membership_intervals(p, u, s->org, &c->org_iv);
-    if (s->team != INDEX_NONE) team_intervals(u, s->team, &c->team_iv);
-    uint32_t i = day_list_lower_bound(dl, c->d0), e = usage_lower_bound(u, c->d0);
+    intervals view, *org_iv = &c->org_iv, *team_iv = &c->team_iv;
+    if (c->table) {
+        table_intervals(c, user, &view);
+        if (s->org != INDEX_NONE) org_iv = &view;
+        else team_iv = &view;
+    } else {
+        if (s->org != INDEX_NONE) membership_intervals(p, u, s->org, org_iv);
+        if (s->team != INDEX_NONE) team_intervals(u, s->team, team_iv);
+    }
+    uint32_t a = acts_lower_bound(u, c->from_ms), e = usage_lower_bound(u, c->from_ms);
+    int32_t day = INT32_MIN; /* the day of the last time seen */
+    usage_day *d = NULL;     /* its rollup, NULL when not wanted */
+    int active = 0;          /* the user is in d->active already */
+    uint16_t feats[DAY_FEATURES];
+    uint32_t nfeats = 0; /* features whose d->feat users hold the user already */
     for (;;) {
-        int32_t day = INT32_MAX;
-        if (i < dl->count && dl->items[i].day <= c->d1) day = dl->items[i].day;
-        if (e < u->nusage && u->usage[e].day <= c->d1 && u->usage[e].day < day) day = u->usage[e].day;
-        if (day == INT32_MAX) break;
-        int64_t start = (int64_t)day * DAY_MS, span_a = start, span_b = start + DAY_MS - 1;
-        if (i < dl->count && dl->items[i].day == day) {
-            span_a = start + dl->items[i].first_ms, span_b = start + dl->items[i].last_ms;
-            i++;
+        int64_t ta = a < u->nacts && u->acts[a] < c->to_ms ? u->acts[a] : INT64_MAX;
+        int64_t te = e < u->nusage && u->usage[e].ts_ms < c->to_ms ? u->usage[e].ts_ms : INT64_MAX;
+        int64_t t = ta < te ? ta : te;
+        if (t == INT64_MAX) break;
+        int32_t tday = time_day_of(t);
+        if (tday != day) {
+            day = tday, active = 0, nfeats = 0;
+            d = c->want && !c->want[day - c->d0] ? NULL : &c->days[day - c->d0];
         }
-        if (c->want && !c->want[day - c->d0]) {
-            while (e < u->nusage && u->usage[e].day == day) e++;
+        if (!d) { /* a day not wanted: go on at the next wanted one */
+            int32_t next = c->next_wanted[day - c->d0];
+            if (next > c->d1) break;
+            a = acts_lower_bound_from(u, a, (int64_t)next * DAY_MS);
+            e = usage_lower_bound_from(u, e, (int64_t)next * DAY_MS);
             continue;
         }
-        int in_org = s->org == INDEX_NONE || overlaps_from_cursor(&c->org_iv, span_a, span_b);
-        int in_team = s->team == INDEX_NONE || overlaps_from_cursor(&c->team_iv, span_a, span_b);
-        usage_day *d = &c->days[day - c->d0];
-        int active = in_org && in_team;
-        uint16_t last_feature = NO_FEATURE;
-        for (; e < u->nusage && u->usage[e].day == day; e++) {
-            const usage_entry *x = &u->usage[e];
-            if (s->org != INDEX_NONE && (x->org != INDEX_NONE ? x->org != s->org : !in_org)) continue;
-            if (s->team != INDEX_NONE &&
-                (x->team != INDEX_NONE ? x->team != s->team
-                                       : !in_team || (x->org != INDEX_NONE && x->org != s->team_org)))
-                continue;
-            day_add_sum(d, x->feature, x->metric, x->value);
-            if (x->feature != last_feature) day_add_feature_user(d, x->feature, user), last_feature = x->feature;
-            active = 1;
+        int in_org = s->org == INDEX_NONE || contains_from_cursor(org_iv, t);
+        int in_team = s->team == INDEX_NONE || contains_from_cursor(team_iv, t);
+        if (ta <= te) { /* activity: counts when the user belongs to the scope then */
+            a++;
+            if (in_org && in_team && !active) day_add_active(d, user), active = 1;
+            continue;
         }
-        if (active) day_add_active(d, user);
+        const usage_entry *x = &u->usage[e++];
+        if (!attr_counts(s, &p->usage_attrs.items[x->attr], in_org, in_team)) {
+            /* usage is also activity */
+            if (in_org && in_team && !active) day_add_active(d, user), active = 1;
+            continue;
+        }
+        day_add_sum(d, x->feature, x->metric, x->value);
+        uint32_t k = 0;
+        while (k < nfeats && feats[k] != x->feature) k++;
+        if (k == nfeats) {
+            day_add_feature_user(d, x->feature, user);
+            if (nfeats < DAY_FEATURES) feats[nfeats++] = x->feature;
+        }
+        if (!active) day_add_active(d, user), active = 1;
     }
 }
 
-/* Compute the wanted days of [d0, d1] (want NULL: all) into days[], which the caller cleared. */
-static void compute_days(const project_index *p, const scope *s, usage_day *days, int32_t d0, int32_t d1,
-                         const uint8_t *want) {
-    scan_ctx c = {.p = p, .s = s, .days = days, .d0 = d0, .d1 = d1, .want = want};
+/* Compute the wanted days of [d0, d1] (want NULL: all), counting the times in [from, to), into days[], which the
+ * caller cleared. cand: the scope's candidates (scope_candidates; NULL: every user; unused for a user scope);
+ * table: their intervals in the scope (NULL: each user's are read from the user). */
+static void compute_days(const project_index *p, const scope *s, const roaring_bitmap_t *cand,
+                         const member_table *table, usage_day *days, int32_t d0, int32_t d1, const uint8_t *want,
+                         int64_t from_ms, int64_t to_ms) {
+    scan_ctx c = {.p = p, .s = s, .days = days, .d0 = d0, .d1 = d1, .from_ms = from_ms, .to_ms = to_ms, .want = want,
+                  .table = table};
+    if (want) {
+        c.next_wanted = xmalloc(((size_t)(d1 - d0) + 1) * sizeof *c.next_wanted);
+        for (int32_t d = d1, next = d1 + 1; d >= d0; d--) {
+            if (want[d - d0]) next = d;
+            c.next_wanted[d - d0] = next;
+        }
+    }
     if (s->user != INDEX_NONE) {
         scan_user(&c, s->user);
     } else {
-        /* the users active on a wanted day, among the candidates */
+        /* the users active in a wanted part of the window, among the candidates: a whole day's users, or for a day
+         * the window cuts, the users of the hours it overlaps */
         size_t n = 0;
-        const roaring_bitmap_t **active = xmalloc(((size_t)(d1 - d0) + 1) * sizeof *active);
+        const roaring_bitmap_t **active = xmalloc(((size_t)(d1 - d0) + 1 + 50) * sizeof *active);
         for (int32_t d = d0; d <= d1; d++) {
             if (want && !want[d - d0]) continue;
-            if (d >= 0 && d < p->day_users.count && p->day_users.items[d]) active[n++] = p->day_users.items[d];
+            int64_t start = (int64_t)d * DAY_MS, lo = from_ms > start ? from_ms : start;
+            int64_t hi = to_ms < start + DAY_MS ? to_ms : start + DAY_MS;
+            if (lo == start && hi == start + DAY_MS) {
+                const roaring_bitmap_t *b = series_at(&p->day_users, (uint32_t)d);
+                if (b) active[n++] = b;
+                continue;
+            }
+            for (int64_t h = lo / TIME_MS_PER_HOUR; h <= (hi - 1) / TIME_MS_PER_HOUR; h++) {
+                const roaring_bitmap_t *b = series_at(&p->hour_users, (uint32_t)h);
+                if (b) active[n++] = b;
+            }
         }
         roaring_bitmap_t *users = n ? roaring_bitmap_or_many(n, active) : roaring_bitmap_create();
         free(active);
-        roaring_bitmap_t *cand = scope_candidates(p, s);
-        if (cand) {
-            roaring_bitmap_and_inplace(users, cand);
-            roaring_bitmap_free(cand);
-        }
+        if (cand) roaring_bitmap_and_inplace(users, cand);
         uint64_t count = roaring_bitmap_get_cardinality(users);
         uint32_t *list = xmalloc((count + 1) * sizeof *list);
         roaring_bitmap_to_uint32_array(users, list);
         roaring_bitmap_free(users);
-        for (uint64_t k = 0; k < count; k++) scan_user(&c, list[k]);
+        /* the user records are a random walk over hundreds of megabytes: load each one a few users ahead, and for a
+         * one-day computation (mostly a recent day), the end of its time arrays a little later */
+        for (uint64_t k = 0; k < count; k++) {
+            if (k + 16 < count) {
+                const char *r = (const char *)&p->users[list[k + 16]];
+                __builtin_prefetch(r + offsetof(user_rec, usage)), __builtin_prefetch(r + offsetof(user_rec, team));
+            }
+            if (d0 == d1 && k + 8 < count) {
+                const user_rec *v = &p->users[list[k + 8]];
+                if (v->nacts) __builtin_prefetch(&v->acts[v->nacts - 1]);
+                if (v->nusage) __builtin_prefetch(&v->usage[v->nusage - 1]);
+            }
+            scan_user(&c, list[k]);
+        }
         free(list);
     }
     free(c.org_iv.items);
     free(c.team_iv.items);
+    free(c.next_wanted);
 }
 
 /* ---- the cache ---- */
@@ -361,6 +556,9 @@ typedef struct union_entry {
 
 typedef struct scope_days {
     uint32_t org, team; /* the scope (user scopes are never cached) */
+    roaring_bitmap_t *cand; /* its candidates (NULL: not computed yet, or every user), as of cand_stamp */
+    uint64_t cand_stamp;
+    member_table table; /* for a scope of one org or one team */
     int32_t first;      /* day of days[0] */
     int32_t count;
     usage_day *days;
@@ -386,6 +584,45 @@ static void scope_days_clear(scope_days *sd) {
     free(sd->days);
     sd->days = NULL, sd->count = 0;
     unions_clear(sd);
+    if (sd->cand) roaring_bitmap_free(sd->cand);
+    sd->cand = NULL;
+    member_table_clear(&sd->table);
+}
+
+/* A stamp of the scope's candidate set: the sets it is made of only grow (memberships are never forgotten, the
+ * bitmaps of users whose usage named an org or a team only gain users), so equal sizes mean equal sets. */
+static uint64_t candidates_stamp(const project_index *p, const scope *s) {
+    if (s->team != INDEX_NONE) {
+        const roaring_bitmap_t *t = series_at(&p->team_users, s->team);
+        return 1 + (t ? roaring_bitmap_get_cardinality(t) : 0);
+    }
+    if (s->org != INDEX_NONE) {
+        const roaring_bitmap_t *named = series_at(&p->org_usage_users, s->org);
+        return 1 + p->orgs[s->org].nmemberships + (named ? roaring_bitmap_get_cardinality(named) : 0);
+    }
+    return 0;
+}
+
+/* The cached scope's candidates, made again when they changed (cache lock held). */
+static const roaring_bitmap_t *cached_candidates(const project_index *p, scope_days *sd, const scope *s) {
+    uint64_t stamp = candidates_stamp(p, s);
+    if (stamp != sd->cand_stamp || (stamp && !sd->cand)) {
+        if (sd->cand) roaring_bitmap_free(sd->cand);
+        sd->cand = scope_candidates(p, s);
+        sd->cand_stamp = stamp;
+    }
+    return sd->cand;
+}
+
+/* The cached scope's member table (NULL for the whole project or an org-and-team scope), made again when stale
+ * (cache lock held). */
+static const member_table *cached_table(const project_index *p, scope_days *sd, const scope *s) {
+    if ((s->org != INDEX_NONE) == (s->team != INDEX_NONE)) return NULL;
+    const roaring_bitmap_t *cand = cached_candidates(p, sd, s);
+    if (!sd->table.built || sd->table.stamp != member_table_stamp(p, s) ||
+        (s->team != INDEX_NONE && sd->table.n != (cand ? roaring_bitmap_get_cardinality(cand) : 0)))
+        member_table_build(p, s, cand, &sd->table);
+    return &sd->table;
 }
 
 static uint32_t union_slot(const scope_days *sd, int32_t a, int32_t b) {
@@ -443,19 +680,22 @@ void usage_cache_free(project_index *p) {
     p->usage_cache = NULL;
 }
 
+/* The scope's entry in the cache, made empty when new (cache lock held). */
+static scope_days *cache_scope_entry(struct usage_cache *c, const scope *s) {
+    for (size_t i = 0; i < c->nscopes; i++)
+        if (c->scopes[i].org == s->org && c->scopes[i].team == s->team) return &c->scopes[i];
+    if (c->nscopes == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 8;
+        c->scopes = xrealloc(c->scopes, c->cap * sizeof *c->scopes);
+    }
+    scope_days *sd = &c->scopes[c->nscopes++];
+    *sd = (scope_days){.org = s->org, .team = s->team};
+    return sd;
+}
+
 /* The cached days of the scope, covering [d0, d1] (cache lock held). */
 static scope_days *cache_scope(struct usage_cache *c, const scope *s, int32_t d0, int32_t d1) {
-    scope_days *sd = NULL;
-    for (size_t i = 0; i < c->nscopes && !sd; i++)
-        if (c->scopes[i].org == s->org && c->scopes[i].team == s->team) sd = &c->scopes[i];
-    if (!sd) {
-        if (c->nscopes == c->cap) {
-            c->cap = c->cap ? c->cap * 2 : 8;
-            c->scopes = xrealloc(c->scopes, c->cap * sizeof *c->scopes);
-        }
-        sd = &c->scopes[c->nscopes++];
-        *sd = (scope_days){.org = s->org, .team = s->team, .first = d0};
-    }
+    scope_days *sd = cache_scope_entry(c, s);
     int32_t first = sd->count ? (sd->first < d0 ? sd->first : d0) : d0;
     int32_t last = sd->count ? (sd->first + sd->count - 1 > d1 ? sd->first + sd->count - 1 : d1) : d1;
     if (!sd->count || first != sd->first || last - first + 1 != sd->count) {
@@ -495,7 +735,8 @@ static scope_days *cache_refresh(const project_index *p, struct usage_cache *c, 
             c->bytes -= sd->days[d - sd->first].bytes;
             day_clear(&sd->days[d - sd->first]);
         }
-        compute_days(p, s, sd->days + (d0 - sd->first), d0, d1, want);
+        compute_days(p, s, cached_candidates(p, sd, s), cached_table(p, sd, s), sd->days + (d0 - sd->first), d0, d1,
+                     want, (int64_t)d0 * DAY_MS, ((int64_t)d1 + 1) * DAY_MS);
         for (int32_t d = d0; d <= d1; d++) {
             if (!want[d - d0]) continue;
             usage_day *x = &sd->days[d - sd->first];
@@ -564,7 +805,8 @@ static int cmp_feature_users(const void *a, const void *b) {
 typedef struct bucket_ctx {
     const usage_query *q;
     const usage_day *days; /* days[d - d0] */
-    int32_t d0;
+    int32_t d0, d1;
+    int cut0, cut1; /* days[0] / days[d1 - d0] hold only the part of their day inside the window */
     usage_series *out;
     const roaring_bitmap_t **maps; /* scratch: one per day */
     scope_days *cached;            /* the scope's cache (its union table), or NULL */
@@ -618,10 +860,10 @@ static void bucket_users(bucket_ctx *c, int32_t a, int32_t b, uint64_t *active, 
     *features = fu, *nfeatures = nf;
 }
 
-/* The same through the scope's union table when it has one (buckets of several days only). */
+/* The same through the scope's union table when it has one (buckets of several whole days only). */
 static void bucket_users_cached(bucket_ctx *c, int32_t a, int32_t b, uint64_t *active,
                                 usage_feature_users **features, uint32_t *nfeatures) {
-    if (!c->cached || a == b) {
+    if (!c->cached || a == b || (a == c->d0 && c->cut0) || (b == c->d1 && c->cut1)) {
         bucket_users(c, a, b, active, features, nfeatures);
         return;
     }
@@ -678,12 +920,13 @@ static void make_bucket(void *vctx, int64_t from_ms, int64_t to_ms, int32_t a, i
     if (bk->nsums) qsort(bk->sums, bk->nsums, sizeof *bk->sums, cmp_sum);
 }
 
-static void bucketize(const usage_query *q, const usage_day *days, int32_t d0, int32_t d1, scope_days *cached,
-                      uint64_t team_stamp, usage_series *out) {
+static void bucketize(const usage_query *q, const usage_day *days, int32_t d0, int32_t d1, int cut0, int cut1,
+                      scope_days *cached, uint64_t team_stamp, usage_series *out) {
     size_t n = engine_usage_bucket_count(q->from_ms, q->to_ms, q->granularity);
     out->buckets = xcalloc(n + 1, sizeof *out->buckets);
     out->count = 0;
-    bucket_ctx c = {.q = q, .days = days, .d0 = d0, .out = out, .cached = cached, .team_stamp = team_stamp};
+    bucket_ctx c = {.q = q, .days = days, .d0 = d0, .d1 = d1, .cut0 = cut0, .cut1 = cut1, .out = out,
+                    .cached = cached, .team_stamp = team_stamp};
     c.maps = xmalloc(((size_t)(d1 - d0) + 1) * sizeof *c.maps);
     for_each_bucket(q->from_ms, q->to_ms, q->granularity, make_bucket, &c);
     free(c.maps);
@@ -700,22 +943,45 @@ int engine_usage_series(project_index *p, const usage_query *q, usage_series **o
     *out = NULL;
     if (q->from_ms >= q->to_ms) return USAGE_EINVAL;
     int32_t d0 = time_day_of(q->from_ms), d1 = time_day_of(q->to_ms - 1);
+    /* the days the window cuts (only its own edges can): their rollups count the part inside it */
+    int cut0 = q->from_ms != (int64_t)d0 * DAY_MS || q->to_ms < ((int64_t)d0 + 1) * DAY_MS;
+    int cut1 = q->to_ms != ((int64_t)d1 + 1) * DAY_MS || q->from_ms > (int64_t)d1 * DAY_MS;
+    size_t n = (size_t)(d1 - d0) + 1;
     scope s = {q->org, q->team, q->user, INDEX_NONE};
     if (s.team != INDEX_NONE) s.team_org = p->teams[s.team].org;
     usage_series *r = xcalloc(1, sizeof *r);
+    usage_day *days = xcalloc(n, sizeof *days);
     if (s.user == INDEX_NONE && scope_size_estimate(p, &s) >= cache_min_users()) {
+        /* whole days from the cache; a day the window cuts computed here for its part in the window (its rollup is
+         * the caller's, not the cache's) */
+        int32_t f0 = d0 + cut0, f1 = d1 - cut1; /* the whole days */
         struct usage_cache *c = cache_of(p);
         pthread_mutex_lock(&c->lock);
-        scope_days *sd = cache_refresh(p, c, &s, d0, d1);
-        bucketize(q, sd->days + (d0 - sd->first), d0, d1, sd, s.team != INDEX_NONE ? team_stamp_of(p) : 0, r);
+        scope_days *sd = NULL;
+        if (f0 <= f1) {
+            sd = cache_refresh(p, c, &s, f0, f1);
+            memcpy(days + (f0 - d0), sd->days + (f0 - sd->first), (size_t)(f1 - f0 + 1) * sizeof *days);
+        } else {
+            sd = cache_scope_entry(c, &s);
+        }
+        const roaring_bitmap_t *cand = cached_candidates(p, sd, &s);
+        const member_table *table = cached_table(p, sd, &s);
+        int64_t end0 = ((int64_t)d0 + 1) * DAY_MS;
+        if (cut0) compute_days(p, &s, cand, table, days, d0, d0, NULL, q->from_ms, q->to_ms < end0 ? q->to_ms : end0);
+        if (cut1 && n > 1)
+            compute_days(p, &s, cand, table, days + (n - 1), d1, d1, NULL, (int64_t)d1 * DAY_MS, q->to_ms);
+        bucketize(q, days, d0, d1, cut0, cut1, f0 <= f1 ? sd : NULL, s.team != INDEX_NONE ? team_stamp_of(p) : 0, r);
         pthread_mutex_unlock(&c->lock);
+        if (cut0) day_clear(&days[0]);
+        if (cut1 && n > 1) day_clear(&days[n - 1]);
     } else {
-        usage_day *days = xcalloc((size_t)(d1 - d0) + 1, sizeof *days);
-        compute_days(p, &s, days, d0, d1, NULL);
-        bucketize(q, days, d0, d1, NULL, 0, r);
-        for (int32_t d = d0; d <= d1; d++) day_clear(&days[d - d0]);
-        free(days);
+        roaring_bitmap_t *cand = s.user == INDEX_NONE ? scope_candidates(p, &s) : NULL;
+        compute_days(p, &s, cand, NULL, days, d0, d1, NULL, q->from_ms, q->to_ms);
+        if (cand) roaring_bitmap_free(cand);
+        bucketize(q, days, d0, d1, cut0, cut1, NULL, 0, r);
+        for (size_t i = 0; i < n; i++) day_clear(&days[i]);
     }
+    free(days);
     *out = r;
     return USAGE_OK;
 }
@@ -1002,8 +1268,9 @@ void engine_usage_derive_candidates(project_index *p) {
     for (uint32_t u = 0; u < p->nusers; u++) {
         const user_rec *r = &p->users[u];
         for (uint32_t i = 0; i < r->nusage; i++) {
-            if (r->usage[i].org != INDEX_NONE) candidates_add(&p->org_usage_users, r->usage[i].org, u);
-            if (r->usage[i].team != INDEX_NONE) candidates_add(&p->team_users, r->usage[i].team, u);
+            const usage_attr *x = &p->usage_attrs.items[r->usage[i].attr];
+            if (x->org != INDEX_NONE) candidates_add(&p->org_usage_users, x->org, u);
+            if (x->team != INDEX_NONE) candidates_add(&p->team_users, x->team, u);
         }
         for (uint32_t i = 0; i < r->teams.count; i++)
             if (r->teams.items[i].kind == TEAM_JOINED) candidates_add(&p->team_users, r->teams.items[i].arg, u);
@@ -1012,10 +1279,11 @@ void engine_usage_derive_candidates(project_index *p) {
 
 /* ---- groups ---- */
 
-static int user_active_between(const project_index *p, uint32_t user, int32_t d0, int32_t d1) {
-    const day_list *dl = &p->hot[user].days;
-    uint32_t i = day_list_lower_bound(dl, d0);
-    return i < dl->count && dl->items[i].day <= d1;
+/* Has the user an activity or usage event in [from, to)? */
+static int user_active_in(const project_index *p, uint32_t user, int64_t from, int64_t to) {
+    const user_rec *u = &p->users[user];
+    uint32_t a = acts_lower_bound(u, from), e = usage_lower_bound(u, from);
+    return (a < u->nacts && u->acts[a] < to) || (e < u->nusage && u->usage[e].ts_ms < to);
 }
 
 /* Append x to a growable list unless the bitmap `seen` has it. */
@@ -1032,7 +1300,6 @@ size_t engine_usage_groups(const project_index *p, const usage_query *q, usage_g
     uint32_t *items = NULL;
     size_t n = 0, cap = 0;
     roaring_bitmap_t *seen = roaring_bitmap_create();
-    int32_t d0 = time_day_of(q->from_ms), d1 = time_day_of(q->to_ms - 1);
     switch (g) {
     case USAGE_GROUP_ORG:
         if (q->org != INDEX_NONE) {
@@ -1043,8 +1310,10 @@ size_t engine_usage_groups(const project_index *p, const usage_query *q, usage_g
             const user_rec *u = &p->users[q->user];
             for (uint32_t i = 0; i < u->nmemberships; i++)
                 push_unique(&items, &n, &cap, seen, p->memberships[u->memberships[i]].org);
-            for (uint32_t i = 0; i < u->nusage; i++)
-                if (u->usage[i].org != INDEX_NONE) push_unique(&items, &n, &cap, seen, u->usage[i].org);
+            for (uint32_t i = 0; i < u->nusage; i++) {
+                uint32_t org = p->usage_attrs.items[u->usage[i].attr].org;
+                if (org != INDEX_NONE) push_unique(&items, &n, &cap, seen, org);
+            }
         } else {
             for (uint32_t i = 0; i < p->norgs; i++) push_unique(&items, &n, &cap, seen, i);
         }
@@ -1055,8 +1324,10 @@ size_t engine_usage_groups(const project_index *p, const usage_query *q, usage_g
         } else if (q->user != INDEX_NONE) {
             const user_rec *u = &p->users[q->user];
             for (uint32_t i = 0; i < u->teams.count; i++) push_unique(&items, &n, &cap, seen, u->teams.items[i].arg);
-            for (uint32_t i = 0; i < u->nusage; i++)
-                if (u->usage[i].team != INDEX_NONE) push_unique(&items, &n, &cap, seen, u->usage[i].team);
+            for (uint32_t i = 0; i < u->nusage; i++) {
+                uint32_t team = p->usage_attrs.items[u->usage[i].attr].team;
+                if (team != INDEX_NONE) push_unique(&items, &n, &cap, seen, team);
+            }
         } else {
             for (uint32_t i = 0; i < p->nteams; i++) push_unique(&items, &n, &cap, seen, i);
         }
@@ -1090,7 +1361,7 @@ size_t engine_usage_groups(const project_index *p, const usage_query *q, usage_g
         int keep = g == USAGE_GROUP_ORG    ? !p->orgs[x].deleted
                    : g == USAGE_GROUP_TEAM ? !p->teams[x].deleted &&
                                                  (q->org == INDEX_NONE || p->teams[x].org == q->org)
-                                           : !p->users[x].deleted && user_active_between(p, x, d0, d1);
+                                           : !p->users[x].deleted && user_active_in(p, x, q->from_ms, q->to_ms);
         if (keep) items[kept++] = x;
     }
     if (!items) items = xmalloc(sizeof *items);

@@ -3,34 +3,35 @@
  * utilization, a team's utilization now, and the member and team lists those endpoints show. The definitions below
  * are the contract; src/api/api_usage.c only parses and renders.
  *
- * Terms. A usage entry is one user's summed metric values per (UTC day, feature, metric, org, team) (index.h). A
- * user's activity span on a day is the time from their first to their last activity or usage event that day. Deleted
- * users count nowhere (neither their usage nor their activity).
+ * Terms. A usage entry is one user's summed metric values per (event time, feature, metric, named org and team)
+ * (index.h); the index also keeps the time of each of a user's activity events. Every event is judged at its own
+ * timestamp, to the millisecond. Deleted users count nowhere (neither their usage nor their activity).
  *
- * Attribution. Usage counts for:
- *   an org O    when its event named O; an event that named no org counts for every org the user was a member of at
- *               some moment of their activity span that day;
- *   a team T    when its event named T; an event that named no team counts for the team the user was in at some
- *               moment of their activity span that day (a user is in at most one team at a time, so only a move
- *               during that span gives two), provided the event named no org or named T's org;
+ * Attribution. A usage event at time t counts for:
+ *   an org O    when it named O; an event that named no org counts for every org the user was a member of at t;
+ *   a team T    when it named T; an event that named no team counts for the team the user was in at t (events.md:
+ *               "the user's team at that time"; a user is in at most one team at a time), provided the event named
+ *               no org or named T's org;
  *   a user U    when it is U's.
- * A user is active in a bucket for a scope (an org, a team, a user, or the whole project) when some usage of theirs
- * in the bucket counts for it, or when they had activity on a day of the bucket while belonging to the scope (a
- * member of the org, in the team, during their activity span that day; for a user or the project, any activity). An
- * activity event naming an org is therefore counted for the orgs the user belongs to (as Insights counts an org's
- * activity through its members), not for an org they do not belong to: the index keeps activity per user and day,
- * not per org. Per feature, active users are those with usage of that feature counted for the scope.
+ * "At t" follows the histories: a membership or team change at exactly t is in force at t (the last change at or
+ * before t decides, changes at one millisecond ordered by their content hash, index.h), whatever the order in which
+ * the events arrived. A user is active in a bucket for a scope (an org, a team, a user, or the whole project) when
+ * some usage of theirs in the bucket counts for it, or when they had an activity or usage event in the bucket at a
+ * time they belonged to the scope (a member of the org, in the team; for a user or the project, any event). An
+ * activity event naming an org is therefore counted for the orgs the user belongs to then (as Insights counts an
+ * org's activity through its members), not for an org they do not belong to. Per feature, active users are those
+ * with usage of that feature counted for the scope.
  *
- * Precision. Usage and activity are kept per UTC day, so a window or bucket edge inside a day (a `from` or `to` not
- * at 00:00:00Z) counts that day's usage and activity whole: a day is in the bucket that holds any part of it. Bucket
- * edges inside the window are always midnights (days, ISO weeks from Monday, calendar months), so only the window's
- * own edges can cut a day, and a day is never counted twice. Memberships are judged against the user's activity span
- * that day, as in insights.h: exact whenever nobody joins or leaves in the middle of their day's activity.
+ * Precision. An event counts in the bucket whose [from, to) holds its time: buckets are calendar periods clipped to
+ * the window [from, to), so a `from` or `to` inside a day clips that day exactly (to exclusive) and a window may lie
+ * inside one day. Bucket edges inside the window are always midnights (days, ISO weeks from Monday, calendar months).
  *
- * Caching. The per-day rollups of an org, a team or the whole project with many candidate users are cached (under
- * their own lock, inside the read lock) and each day's rollup is recomputed when the index's change stamp for that
- * day moved (day_version: activity that day, or a membership or status change of someone active that day) or, for
- * teams, when any team event arrived. Every result returned is the caller's. */
+ * Caching. The per-day rollups of an org, a team or the whole project with many candidate users are cached for whole
+ * days (under their own lock, inside the read lock) and each day's rollup is recomputed when the index's change stamp
+ * for that day moved (day_version: activity that day, or a membership or status change of someone active that day)
+ * or, for teams, when any team event arrived. A day the window cuts (at most its first and its last) is computed for
+ * each request from the users with events in the hours it overlaps. A cached scope also keeps its candidate users
+ * and their membership (or team) intervals, made again when they change. Every result returned is the caller's. */
 #ifndef ORGPULSE_ENGINE_USAGE_H
 #define ORGPULSE_ENGINE_USAGE_H
 
@@ -98,8 +99,8 @@ int engine_usage_user_belongs(const project_index *p, uint32_t user, uint32_t or
 /* What a query grouped by org, team or user lists: the orgs or teams not deleted that the query's restrictions
  * allow (an org restriction keeps its teams; a user restriction keeps the orgs and teams of their memberships,
  * team history and usage; a team restriction keeps its org), or the candidate users of the scope (the org's
- * members and users whose usage named it, the team's users, every user) who are not deleted and were active on a
- * day of the window. Sorted by id; the caller frees *out. */
+ * members and users whose usage named it, the team's users, every user) who are not deleted and had an activity or
+ * usage event in the window [from, to). Sorted by id; the caller frees *out. */
 typedef enum usage_group { USAGE_GROUP_NONE, USAGE_GROUP_ORG, USAGE_GROUP_TEAM, USAGE_GROUP_USER } usage_group;
 size_t engine_usage_groups(const project_index *p, const usage_query *q, usage_group g, uint32_t **out /* OUT */);
 

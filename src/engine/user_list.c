@@ -52,6 +52,19 @@ int engine_user_list_page(project_index *p, const char *after, const char *befor
     }
     out->has_previous = any_listed(p, r, 0, first);
     out->has_next = any_listed(p, r, last, r->count);
+    out->edge_after = INDEX_NONE;
+    if (!out->n && after && out->has_previous) {
+        /* the last `limit` listed users end before `first`: the listed user before them, if any, starts the way back */
+        uint32_t k = first, got = 0;
+        while (k > 0 && got < limit)
+            if (!p->users[r->order[--k]].deleted) got++;
+        while (k > 0)
+            if (!p->users[r->order[--k]].deleted) {
+                out->edge_after = r->order[k];
+                break;
+            }
+    }
+    /* with `before` and nothing before it, the way forward is the first page: edge_after stays INDEX_NONE */
     return 0;
 }
 
@@ -60,8 +73,25 @@ void engine_user_page_free(engine_user_page *pg) {
     memset(pg, 0, sizeof *pg);
 }
 
-uint64_t engine_user_count_enabled(const project_index *p) {
+/* Is the user deleted or deactivated at t? (index.c's user_derive_status over the changes at or before t.) */
+static int disabled_at(const user_rec *u, int64_t t) {
+    const history *h = &u->status;
+    if (!h->count || h->items[h->count - 1].v.ts_ms <= t) return u->deleted || u->deactivated; /* nothing after t */
+    int deleted = 0, deactivated = 0;
+    for (uint32_t i = 0; i < h->count && h->items[i].v.ts_ms <= t; i++) {
+        switch (h->items[i].kind) {
+        case STATUS_CREATED: deleted = 0; break;
+        case STATUS_DELETED: deleted = 1; break;
+        case STATUS_DEACTIVATED: deactivated = 1; break;
+        case STATUS_REACTIVATED: deactivated = 0; break;
+        }
+    }
+    return deleted || deactivated;
+}
+
+uint64_t engine_user_count_enabled(const project_index *p, int64_t now_ms) {
     uint64_t n = 0;
-    for (uint32_t i = 0; i < p->nusers; i++) n += !p->users[i].deleted && !p->users[i].deactivated;
+    for (uint32_t i = 0; i < p->nusers; i++)
+        n += p->hot[i].first_seen_ms <= now_ms && !disabled_at(&p->users[i], now_ms);
     return n;
 }

@@ -12,6 +12,11 @@ typedef struct engine_user_page {
     uint32_t *users; /* user indexes, ascending by id; owned (engine_user_page_free) */
     uint32_t n;
     int has_previous, has_next; /* a listed user sorts before the page's first / after its last (or the cursor) */
+    /* An empty page past one end of the list (every listed user sorts before `after`, or after `before`) with users
+     * on the other side: the page next to it is the last `limit` users (for `after`) or the first `limit` (for
+     * `before`), which includes the cursor's own user when it is listed. `edge_after` is the user after whom that
+     * page starts (a query `after=<its id>`), or INDEX_NONE when it is the first page of the list (no cursor). */
+    uint32_t edge_after;
 } engine_user_page;
 
 /* The users not deleted, in id order: with `after` the first `limit` whose id sorts after it; with `before` the last
@@ -21,7 +26,9 @@ int engine_user_list_page(project_index *p, const char *after, const char *befor
                           engine_user_page *out /* OUT */);
 void engine_user_page_free(engine_user_page *pg);
 
-/* Users neither deleted nor deactivated. */
-uint64_t engine_user_count_enabled(const project_index *p);
+/* Users that exist at now_ms and are neither deleted nor deactivated then: a user exists from the first event that
+ * names them (events.md), and deletions, deactivations and reactivations count from their own times, so events dated
+ * after now (up to a day ahead is accepted) count only once now reaches them. */
+uint64_t engine_user_count_enabled(const project_index *p, int64_t now_ms);
 
 #endif

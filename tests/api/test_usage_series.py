@@ -1,8 +1,10 @@
 """Usage metrics, the usage series (specs/tabnine.md "Usage", the contract in src/engine/usage.h): org, team and user
 usage over small hand-built event sets whose buckets are worked out by hand in each test: bucket edges (a week across
-a month end, `to` exclusive, `all`, clipping to [from, to), a window edge inside a day), zero buckets, the three
-ratios, which org and team a usage event counts for (named, or through membership during the day's activity), a user
-moving between teams, deleted users, features beyond codeCompletions and chat; and orgpulse's own GET /v1/usage.
+a month end, `to` exclusive, `all`, clipping to [from, to)), exact times (a window edge inside a day, a window inside
+one day, `to` exclusive to the millisecond), zero buckets, the three ratios, which org and team a usage event counts
+for (named, or through membership and team at the event's time), a user moving between teams (also in the middle of a
+day, the move arriving before or after the usage), deleted users, features beyond codeCompletions and chat; and
+orgpulse's own GET /v1/usage.
 
 Calendar: 2026-01-26 and 2026-02-02 are Mondays, so the ISO week of 2026-01-26 runs across the January/February
 month end."""
@@ -22,6 +24,17 @@ CHAT_ZERO = {"activeUsers": 0, "interactions": 0, "usefulChatInteractions": 0, "
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     yield from started_env(Env, tmp_path_factory, "usage-series")
+
+
+@pytest.fixture(scope="module")
+def cached_env(tmp_path_factory):
+    """A server that keeps the day rollups of every org and team (usage.c's cache), not only of big ones."""
+    class CachedEnv(Env):
+        def __init__(self, data_dir):
+            super().__init__(data_dir)
+            self.server.env["ORGPULSE_USAGE_CACHE_MIN_USERS"] = "0"
+
+    yield from started_env(CachedEnv, tmp_path_factory, "usage-series-cached")
 
 
 @pytest.fixture
@@ -112,15 +125,68 @@ def test_granularity_day_week_month_are_accepted_and_echoed_as_sent(proj):
         assert a == b
 
 
-def test_a_window_edge_inside_a_day_clips_the_bucket_times_and_counts_that_days_usage_whole(proj):
-    # usage is kept per UTC day (usage.h, Precision): Jan 31's usage at 10:00 is in the bucket that holds part of
-    # Jan 31 even though the window starts at 12:00; Feb 1's at 23:59 in the one that ends at 06:00 that day
-    proj.post(base() + WEEK_EVENTS)
+# ---- exact times: a window edge inside a day, `to` exclusive to the millisecond ----
+
+CUT_DAY_EVENTS = [
+    cc(1, "2026-01-31T10:00", completions=1, org_id=1),  # before `from` (12:00), on the day `from` cuts
+    activity(2, "2026-01-31T11:00"),                     # before `from` too
+    cc(1, "2026-01-31T13:00", completions=2, org_id=1),  # after `from`
+    chat(2, "2026-02-01T05:00", interactions=4, org_id=1),  # before `to` (06:00:00.500), on the day `to` cuts
+    chat(2, "2026-02-01T23:59", interactions=8, org_id=1),  # after `to`
+]
+
+
+def test_a_window_edge_inside_a_day_counts_only_the_usage_and_activity_inside_the_window(proj):
+    # usage and activity are counted at their exact times (usage.h, Precision): Jan 31's usage at 10:00 and u2's
+    # activity at 11:00 lie before the window's 12:00 start; Feb 1's chat at 23:59 after its 06:00:00.500 end
+    proj.post(base() + CUT_DAY_EVENTS)
     data = proj.usage("organization", 1, "daily", "2026-01-31T12:00:00Z", "2026-02-01T06:00:00.500Z")
     assert [(b["from"], b["to"]) for b in data] == [("2026-01-31T12:00:00Z", "2026-02-01T00:00:00Z"),
                                                     ("2026-02-01T00:00:00Z", "2026-02-01T06:00:00.5Z")]
-    assert [b["codeCompletions"]["completions"] for b in data] == [1, 0]
+    assert [b["codeCompletions"]["completions"] for b in data] == [2, 0]
     assert [b["chat"]["interactions"] for b in data] == [0, 4]
+    assert [b["activeUsers"] for b in data] == [1, 1]  # u1 (13:00), then u2 (05:00)
+    [whole] = proj.usage("organization", 1, "all", "2026-01-31T12:00:00Z", "2026-02-01T06:00:00.500Z")
+    assert (whole["codeCompletions"]["completions"], whole["chat"]["interactions"], whole["activeUsers"]) == (2, 4, 2)
+    # the same day without the cuts: everything of Jan 31 and Feb 1
+    data = proj.usage("organization", 1, "daily", "2026-01-31T00:00:00Z", "2026-02-02T00:00:00Z")
+    assert [b["codeCompletions"]["completions"] for b in data] == [1 + 2, 0]
+    assert [b["chat"]["interactions"] for b in data] == [0, 4 + 8]
+    assert [b["activeUsers"] for b in data] == [2, 1]
+
+
+def test_a_window_inside_one_day_counts_the_events_between_its_edges(proj):
+    proj.post(base() + CUT_DAY_EVENTS)
+    # 10:30 to 13:00: u2's activity at 11:00 only (u1's usage at 10:00 is before, at 13:00 is `to` itself)
+    [b] = proj.usage("organization", 1, "all", "2026-01-31T10:30:00Z", "2026-01-31T13:00:00Z")
+    assert (b["codeCompletions"]["completions"], b["codeCompletions"]["activeUsers"], b["activeUsers"]) == (0, 0, 1)
+    # 10:00 to 13:00:00.001: both usage events and the activity
+    [b] = proj.usage("organization", 1, "all", "2026-01-31T10:00:00Z", "2026-01-31T13:00:00.001Z")
+    assert (b["codeCompletions"]["completions"], b["codeCompletions"]["activeUsers"], b["activeUsers"]) == (3, 1, 2)
+    # daily buckets of a window inside one day: one bucket, the window
+    data = proj.usage("organization", 1, "daily", "2026-01-31T11:00:00Z", "2026-01-31T12:59:59.999Z")
+    assert [(b["from"], b["to"], b["activeUsers"], b["codeCompletions"]["completions"]) for b in data] == \
+        [("2026-01-31T11:00:00Z", "2026-01-31T12:59:59.999Z", 1, 0)]
+
+
+def test_to_is_exclusive_at_an_exact_event_timestamp_to_the_millisecond(proj):
+    proj.post(base() + [cc(1, "2026-01-05T10:00:00.249Z", completions=1, org_id=1),
+                        cc(2, "2026-01-05T10:00:00.250Z", completions=3, org_id=1)])
+
+    def window(frm, to):
+        [b] = proj.usage("organization", 1, "all", frm, to)
+        return b["codeCompletions"]["completions"], b["activeUsers"]
+
+    assert window("2026-01-05T00:00:00Z", "2026-01-05T10:00:00.250Z") == (1, 1)  # u2's event is at `to`: out
+    assert window("2026-01-05T00:00:00Z", "2026-01-05T10:00:00.251Z") == (4, 2)
+    assert window("2026-01-05T10:00:00.250Z", "2026-01-06T00:00:00Z") == (3, 1)  # `from` is inclusive
+    assert window("2026-01-05T10:00:00.249Z", "2026-01-05T10:00:00.250Z") == (1, 1)  # one millisecond
+    # the user endpoint and /v1/usage clip the same way
+    [b] = proj.usage("user", 1, "all", "2026-01-05T00:00:00Z", "2026-01-05T10:00:00.250Z", userId=U(2))
+    assert (b["codeCompletions"]["completions"], b["activeUsers"]) == (0, 0)
+    [series] = proj.ok("/v1/usage", **{"from": "2026-01-05T00:00:00Z", "to": "2026-01-05T10:00:00.250Z",
+                                       "granularity": "all"})["series"]
+    assert series["buckets"][0]["usage"]["codeCompletions"]["completions"] == 1
 
 
 def test_the_envelope_echoes_the_window_and_the_org(proj):
@@ -146,7 +212,7 @@ def test_ratios_are_rounded_to_three_decimals_and_zero_without_a_denominator(pro
 
 # ---- which org a usage event counts for ----
 
-def test_usage_without_an_org_counts_for_each_org_the_user_belonged_to_that_day(proj):
+def test_usage_without_an_org_counts_for_each_org_the_user_belonged_to_at_its_time(proj):
     proj.post(base(users=(1,), orgs=(1, 2)) + [org(3), member(3, 1, "2026-01-06T08:00"),
                                                cc(1, "2026-01-05T10:00", completions=2),
                                                cc(1, "2026-01-06T10:00", completions=3)])
@@ -237,15 +303,81 @@ def test_a_user_moving_between_teams_counts_for_the_team_they_were_in_each_day(p
     assert [b["codeCompletions"]["completions"] for b in weekly] == [0 + 4, 0]  # Jan 11 is a Sunday
 
 
-def test_a_move_in_the_middle_of_a_days_activity_counts_that_day_for_both_teams(proj):
-    # usage.h: a usage event without a team counts for the team the user was in at some moment of their activity
-    # span that day; with a move inside the span, both
-    proj.post(team_setup() + [joined(2, 1, "2026-01-20T12:00"),
-                              cc(1, "2026-01-20T09:00", completions=2, org_id=1),
-                              cc(1, "2026-01-20T15:00", completions=3, org_id=1)])
-    for t in (1, 2):
-        [b] = proj.usage("team", 1, "all", "2026-01-20T00:00:00Z", "2026-01-21T00:00:00Z", teamId=T(t))
-        assert b["codeCompletions"]["completions"] == 5
+# u1 (team 1) moves to team 2 at 12:00 on 2026-01-20 with usage before and after the move; u2 (team 1) moves to
+# team 2 at the same time, after its only activity of the day (08:00); u3 stays in team 2 and is not active.
+MID_DAY_MOVES = [joined(2, 1, "2026-01-20T12:00"), joined(2, 2, "2026-01-20T12:00")]
+MID_DAY_USAGE = [activity(2, "2026-01-20T08:00"),
+                 cc(1, "2026-01-20T09:00", completions=2, org_id=1),
+                 cc(1, "2026-01-20T15:00", completions=3, org_id=1)]
+JAN_20 = ("2026-01-20T00:00:00Z", "2026-01-21T00:00:00Z")
+
+
+def team_day(proj, t):
+    [b] = proj.usage("team", 1, "all", *JAN_20, teamId=T(t))
+    return b["codeCompletions"]["completions"], b["codeCompletions"]["activeUsers"], b["activeUsers"]
+
+
+def test_a_move_in_the_middle_of_a_day_sends_the_usage_before_it_to_the_old_team_and_after_it_to_the_new(proj):
+    # events.md: a usage event without team_id belongs to the user's team at that time
+    proj.post(team_setup() + MID_DAY_MOVES + MID_DAY_USAGE)
+    assert team_day(proj, 1) == (2, 1, 2)  # u1's 09:00 usage; active: u1 and u2 (08:00, before its move)
+    assert team_day(proj, 2) == (3, 1, 1)  # u1's 15:00 usage; u2 had no event after joining
+    # hourly-looking windows around the move
+    [before] = proj.usage("team", 1, "all", "2026-01-20T00:00:00Z", "2026-01-20T12:00:00Z", teamId=T(2))
+    assert before["activeUsers"] == 0 and before["codeCompletions"]["completions"] == 0
+    # the org sees all of it
+    [o] = proj.usage("organization", 1, "all", *JAN_20)
+    assert (o["codeCompletions"]["completions"], o["activeUsers"]) == (5, 2)
+
+
+def test_a_mid_day_move_in_v1_usage_by_team_and_by_user(proj):
+    proj.post(team_setup() + MID_DAY_MOVES + MID_DAY_USAGE)
+    window = {"from": JAN_20[0], "to": JAN_20[1], "granularity": "all"}
+    by_team = proj.ok("/v1/usage", group_by="team", org_id=O(1), **window)
+    assert [(s["group"], s["buckets"][0]["usage"]["codeCompletions"]["completions"], s["buckets"][0]["active_users"])
+            for s in by_team["series"]] == [(T(1), 2, 2), (T(2), 3, 1)]
+    # a team's users: those who were ever in it (or whose usage named it) and had an event in the window; each
+    # counted for the team only while in it
+    t1 = proj.ok("/v1/usage", group_by="user", team_id=T(1), **window)
+    assert [(s["group"], s["buckets"][0]["usage"].get("codeCompletions", {}).get("completions", 0),
+             s["buckets"][0]["active_users"]) for s in t1["series"]] == [(U(1), 2, 1), (U(2), 0, 1)]
+    t2 = proj.ok("/v1/usage", group_by="user", team_id=T(2), **window)
+    assert [(s["group"], s["buckets"][0]["usage"].get("codeCompletions", {}).get("completions", 0),
+             s["buckets"][0]["active_users"]) for s in t2["series"]] == [(U(1), 3, 1), (U(2), 0, 0)]
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["computed", "cached"])
+def test_a_mid_day_move_counts_the_same_whether_it_arrives_before_or_after_the_usage(env, cached_env, cached):
+    # events.md: the result of a set of events does not depend on their arrival order; the cached case keeps every
+    # team's day rollups (ORGPULSE_USAGE_CACHE_MIN_USERS=0), which the move arriving later must refresh
+    e = cached_env if cached else env
+    first, later = e.project(), e.project()
+    first.post(team_setup() + MID_DAY_MOVES + MID_DAY_USAGE)
+    later.post(team_setup() + MID_DAY_USAGE)
+    assert team_day(later, 1) == (5, 1, 2)  # before the moves arrive: u1 and u2 in team 1 all day
+    assert team_day(later, 2) == (0, 0, 0)
+    later.post(MID_DAY_MOVES)
+    for proj in (first, later):
+        assert team_day(proj, 1) == (2, 1, 2)
+        assert team_day(proj, 2) == (3, 1, 1)
+        daily = proj.usage("team", 1, "daily", "2026-01-19T00:00:00Z", "2026-01-22T00:00:00Z", teamId=T(2))
+        assert [b["codeCompletions"]["completions"] for b in daily] == [0, 3, 0]
+
+
+# ---- orgs: joining in the middle of a day ----
+
+def test_usage_and_activity_before_joining_the_org_mid_day_do_not_count_for_it(proj):
+    # user 1 joins org 1 at 12:00: its 10:00 usage (naming no org) and 11:00 activity are not org 1's, its 14:00
+    # usage is; user 2 joins at 12:00 too and is active only before
+    proj.post([org(1), user(1), user(2), member(1, 1, "2026-01-05T12:00"), member(1, 2, "2026-01-05T12:00"),
+               cc(1, "2026-01-05T10:00", completions=1), activity(1, "2026-01-05T11:00"),
+               cc(1, "2026-01-05T14:00", completions=2), activity(2, "2026-01-05T09:00")])
+    [b] = proj.usage("organization", 1, "all", "2026-01-05T00:00:00Z", "2026-01-06T00:00:00Z")
+    assert (b["codeCompletions"]["completions"], b["activeUsers"]) == (2, 1)
+    [b] = proj.usage("user", 1, "all", "2026-01-05T00:00:00Z", "2026-01-06T00:00:00Z", userId=U(1))
+    assert (b["codeCompletions"]["completions"], b["activeUsers"]) == (2, 1)
+    [b] = proj.usage("user", 1, "all", "2026-01-05T00:00:00Z", "2026-01-06T00:00:00Z", userId=U(2))
+    assert b["activeUsers"] == 0
 
 
 def test_leaving_a_team_ends_its_usage_and_a_named_team_of_another_org_does_not_take_it(proj):
@@ -337,7 +469,7 @@ def test_late_events_reach_the_cached_days_of_a_big_org(proj):
     assert [b["activeUsers"] for b in data] == [11, 1]
     proj.post([removed(1, 12, "2026-01-05T00:00"), status("deleted", 1, "2026-02-01")])
     data = proj.usage(*window)
-    assert [b["activeUsers"] for b in data] == [9, 1]  # user 12 was no member that day, user 1 is deleted
+    assert [b["activeUsers"] for b in data] == [9, 1]  # user 12 was no member at 11:00, user 1 is deleted
     assert [b["codeCompletions"]["completions"] for b in data] == [9, 5]
 
 

@@ -1,7 +1,8 @@
 """Users & usage statistics v2 (specs/users-v2.md; the wire in rocketchat-and-users-v2-reference.md part B): the user
 list in id order walked with `next` and back with `previous` (each user exactly once, also while users are added
-between pages), the user object, one user as an array of one and 404, the count of active users, environment-id,
-and the {"status":"error"} shape.
+between pages; from an empty page past either end back to the page at that end), the user object, one user as an
+array of one and 404, the count of active users (events dated after now counting once now reaches them),
+environment-id, and the {"status":"error"} shape.
 
 Clock: the server runs with --clock 2026-03-15T12:00:00Z; each test works in its own project."""
 import json
@@ -149,6 +150,26 @@ def test_after_and_before_together_are_refused(proj):
     assert r.status_code == 400 and r.json()["status"] == "error"
 
 
+def test_an_empty_page_past_either_end_leads_back_to_the_page_at_that_end_with_the_cursors_user(proj):
+    proj.post([named(i) for i in "abcde"])
+    # after the last user: the way back is the last page, e included (not `before=e`, which would leave e out)
+    ids, pg = page(proj, "limit=2&after=e")
+    assert ids == [] and pg == {"hasPrevious": True, "hasNext": False, "next": None, "previous": "limit=2&after=c"}
+    assert page(proj, pg["previous"])[0] == ["d", "e"]
+    assert page(proj, "limit=2&after=zzz")[1]["previous"] == "limit=2&after=c"  # a cursor that is no user's id
+    # before the first user: the way forward is the first page, a included
+    ids, pg = page(proj, "limit=2&before=a")
+    assert ids == [] and pg == {"hasPrevious": False, "hasNext": True, "next": "limit=2", "previous": None}
+    assert page(proj, pg["next"])[0] == ["a", "b"]
+    # fewer users than a page: the way back is the first page
+    ids, pg = page(proj, "limit=5&after=e")
+    assert ids == [] and pg["previous"] == "limit=5" and page(proj, pg["previous"])[0] == list("abcde")
+    # deleted users are stepped over on the way back too
+    proj.post([{"type": "user.deleted", "user_id": "d", "timestamp": "2026-02-01T00:00:00Z"}])
+    ids, pg = page(proj, "limit=2&after=e")
+    assert pg["previous"] == "limit=2&after=b" and page(proj, pg["previous"])[0] == ["c", "e"]
+
+
 def test_an_empty_project_lists_nobody(proj):
     assert ok(proj, "/api/v2/users") == {"status": "ok", "data": [], "pagination": {
         "hasPrevious": False, "hasNext": False, "next": None, "previous": None}}
@@ -194,6 +215,18 @@ def test_active_users_counts_users_neither_deactivated_nor_deleted(proj):
         status("deactivated", 2, "2026-02-01"), status("deleted", 3, "2026-02-01"),
         status("deactivated", 4, "2026-02-01"), status("reactivated", 4, "2026-02-10")])
     assert ok(proj, "/api/v2/usage-statistics/active-users") == {"status": "ok", "data": {"activeUsers": 4}}
+
+
+def test_active_users_count_events_dated_after_now_only_once_now_reaches_them(proj):
+    # the server's clock starts at 2026-03-15T12:00:00Z; events may be dated up to a day ahead (events.md)
+    proj.post([user(1, "2026-03-15T18:00"),                                         # created this evening
+               user(2), status("deactivated", 2, "2026-03-15T20:00"),               # active until tonight
+               user(3), status("deleted", 3, "2026-03-16T06:00"),                   # exists until tomorrow
+               user(4), status("deactivated", 4, "2026-03-01T00:00"),
+               status("reactivated", 4, "2026-03-15T19:00"),                        # deactivated until tonight
+               {"type": "activity", "user_id": U(5), "timestamp": "2026-03-15T21:00:00Z"},  # first seen tonight
+               user(6)])
+    assert ok(proj, "/api/v2/usage-statistics/active-users")["data"] == {"activeUsers": 3}  # users 2, 3 and 6
 
 
 def test_active_users_is_zero_for_an_empty_project(proj):

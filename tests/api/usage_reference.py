@@ -3,20 +3,19 @@ tabnine.md "Usage"), computed directly from a list of events (../shared/specs/ev
 speed: each rule is the contract's sentence over plain dicts and lists. test_usage_oracle.py compares the server's
 answers with it.
 
-The rules, as usage.h states them:
-  - usage and activity are kept per UTC day; a user's activity span on a day runs from their first to their last
-    activity or usage event that day;
+The rules, as usage.h states them (every event judged at its own timestamp, to the millisecond):
   - a usage event counts for an org when it named the org; when it named none, for every org the user was a member of
-    at some moment of that day's span;
-  - for a team when it named the team; when it named none, for the team the user was in at some moment of that day's
-    span, provided the event named no org or the team's org;
+    at the event's time;
+  - for a team when it named the team; when it named none, for the team the user was in at the event's time, provided
+    the event named no org or the team's org;
   - a user is active in a bucket for a scope when some usage of theirs in the bucket counts for it, or when they had
-    activity on a day of the bucket while belonging to the scope during that day's span (for a user scope with an org:
+    an activity or usage event in the bucket at a time they belonged to the scope (for a user scope with an org: were
     a member of the org); per feature, the users with usage of that feature counted for the scope;
   - deleted users count nowhere; buckets are days, ISO weeks from Monday or calendar months overlapping [from, to),
-    clipped to it, and a day is in the bucket holding any part of it.
+    clipped to it, and an event counts in the bucket whose [from, to) holds its time.
 Histories are applied in (timestamp, position in the stream) order; the server breaks ties between different facts at
 one millisecond by a content hash instead, so a stream must have no such ties (`conflicting_ties`)."""
+import bisect
 import datetime as dt
 import math
 
@@ -58,9 +57,9 @@ def intervals(log, starts, ends):
     return [(s, e) for s, e in out if s < e]
 
 
-def meets(ivs, a, b):
-    """Does some interval [s, e) hold a moment of [a, b] (both inclusive)?"""
-    return any(s <= b and e > a for s, e in ivs)
+def holds(ivs, t):
+    """Does some interval [s, e) hold the instant t?"""
+    return any(s <= t < e for s, e in ivs)
 
 
 def ratio(a, b):
@@ -73,14 +72,14 @@ def number(v):
 
 class UsageReference:
     def __init__(self, events):
-        self.users = {}     # user id -> {"status": [...], "days": {day: [first, last]}, "usage": [...]}
+        self.users = {}     # user id -> {"status": [...], "times": [activity and usage times], "usage": [...]}
         self.members = {}   # (org, user) -> log of (ts, seq, kind)
         self.team_log = {}  # user -> log of (ts, seq, kind, team)
         self.team_org = {}  # team -> org (its first team.created)
         self.team_status, self.org_status = [], []  # (ts, seq, kind, id) of *.created / *.deleted
 
         def user(uid):
-            return self.users.setdefault(uid, {"status": [], "days": {}, "usage": []})
+            return self.users.setdefault(uid, {"status": [], "times": [], "usage": []})
 
         for seq, e in enumerate(events):
             ts, kind = parse_ts(e["timestamp"]), e["type"]
@@ -99,19 +98,14 @@ class UsageReference:
             elif kind in ("org.created", "org.deleted"):
                 self.org_status.append((ts, seq, kind, e["org_id"]))
             if kind in ("activity", "usage"):
-                u = user(e["user_id"])
-                span = u["days"].setdefault(day_of(ts), [ts, ts])
-                span[0], span[1] = min(span[0], ts), max(span[1], ts)
+                user(e["user_id"])["times"].append(ts)
             if kind == "usage":
-                user(e["user_id"])["usage"].append({"day": day_of(ts), "feature": e.get("feature", ""),
+                user(e["user_id"])["usage"].append({"ts": ts, "feature": e.get("feature", ""),
                                                     "metrics": e["metrics"], "org": e.get("org_id"),
                                                     "team": e.get("team_id")})
         for u in self.users.values():
             facts = sorted(u["status"])
             u["deleted"] = bool(facts) and facts[-1][2] == "user.deleted"
-            u["usage_by_day"] = {}
-            for x in u["usage"]:
-                u["usage_by_day"].setdefault(x["day"], []).append(x)
         for log in self.members.values():
             log.sort()
         # who can count for an org: its members and the users whose usage named it; for a team, the users who joined
@@ -192,7 +186,14 @@ class UsageReference:
     def series(self, from_ms, to_ms, granularity, org=None, team=None, user=None):
         """Per bucket: (from, to, active users, {feature: users}, {(feature, metric): sum})."""
         bks = self.buckets(from_ms, to_ms, granularity)
-        bucket_of = {d: i for i, (_, _, d0, d1) in enumerate(bks) for d in range(d0, d1 + 1)}
+
+        starts = [bf for bf, _, _, _ in bks]
+
+        def bucket_of(t):
+            """The bucket whose [from, to) holds t (buckets are contiguous and sorted), or None."""
+            i = bisect.bisect_right(starts, t) - 1
+            return i if i >= 0 and t < bks[i][1] else None
+
         active = [set() for _ in bks]
         feature_users = [{} for _ in bks]
         sums = [{} for _ in bks]
@@ -202,24 +203,31 @@ class UsageReference:
                 continue
             org_iv = self.member_intervals(org, uid) if org is not None else None
             team_iv = self.team_intervals(team, uid) if team is not None else None
-            for day, (first, last) in u["days"].items():
-                i = bucket_of.get(day)
+
+            def in_org(t):
+                return org is None or holds(org_iv, t)
+
+            def in_team(t):
+                return team is None or holds(team_iv, t)
+
+            for t in u["times"]:  # activity and usage: active when the user belongs to the scope then
+                i = bucket_of(t)
+                if i is not None and in_org(t) and in_team(t):
+                    active[i].add(uid)
+            for x in u["usage"]:
+                t = x["ts"]
+                i = bucket_of(t)
                 if i is None:
                     continue
-                in_org = org is None or meets(org_iv, first, last)
-                in_team = team is None or meets(team_iv, first, last)
-                if in_org and in_team:
-                    active[i].add(uid)
-                for x in u["usage_by_day"].get(day, []):
-                    if org is not None and not (x["org"] == org if x["org"] is not None else in_org):
-                        continue
-                    if team is not None and not (x["team"] == team if x["team"] is not None else
-                                                 in_team and x["org"] in (None, self.team_org.get(team))):
-                        continue
-                    active[i].add(uid)
-                    feature_users[i].setdefault(x["feature"], set()).add(uid)
-                    for m, v in x["metrics"].items():
-                        sums[i][(x["feature"], m)] = sums[i].get((x["feature"], m), 0) + v
+                if org is not None and not (x["org"] == org if x["org"] is not None else in_org(t)):
+                    continue
+                if team is not None and not (x["team"] == team if x["team"] is not None else
+                                             in_team(t) and x["org"] in (None, self.team_org.get(team))):
+                    continue
+                active[i].add(uid)
+                feature_users[i].setdefault(x["feature"], set()).add(uid)
+                for m, v in x["metrics"].items():
+                    sums[i][(x["feature"], m)] = sums[i].get((x["feature"], m), 0) + v
         return [(bf, bt, len(active[i]), {f: len(us) for f, us in feature_users[i].items()}, sums[i])
                 for i, (bf, bt, _, _) in enumerate(bks)]
 

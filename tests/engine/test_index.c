@@ -965,10 +965,18 @@ static void usage_adds_to_the_counters(void **state) {
     (void)state;
     engine *e = new_engine();
     apply(e, "{\"type\":\"usage\",\"user_id\":\"u1\",\"feature\":\"codeCompletions\",\"metrics\":{\"lines\":4}}", T(1));
-    apply(e, "{\"type\":\"usage\",\"user_id\":\"u1\",\"feature\":\"codeCompletions\",\"metrics\":{\"lines\":6}}", T(2));
+    apply(e, "{\"type\":\"usage\",\"user_id\":\"u1\",\"feature\":\"codeCompletions\",\"metrics\":{\"lines\":6}}", T(1));
     const project_index *p = project(e);
-    assert_int_equal(usage_entries(p), 1); /* same day, user, feature and metric: one counter */
+    assert_int_equal(usage_entries(p), 1); /* same time, user, feature and metric: one counter */
     assert_true(usage_sum(p, "u1", "lines") == 10.0);
+    /* another time of the same day: a counter of its own (usage is kept at its exact time) */
+    apply(e, "{\"type\":\"usage\",\"user_id\":\"u1\",\"feature\":\"codeCompletions\",\"metrics\":{\"lines\":1}}",
+          T(1) + 1);
+    assert_int_equal(usage_entries(p), 2);
+    assert_true(usage_sum(p, "u1", "lines") == 11.0);
+    const user_rec *u = user_of(p, "u1");
+    assert_true(u->usage[0].ts_ms == T(1) && u->usage[0].value == 10.0);
+    assert_true(u->usage[1].ts_ms == T(1) + 1 && u->usage[1].value == 1.0);
     engine_free(e);
 }
 
@@ -1017,10 +1025,10 @@ static void usage_is_keyed_by_feature_org_and_team(void **state) {
     const user_rec *u = user_of(p, "u1");
     for (uint32_t i = 0; i < u->nusage; i++) {
         const usage_entry *k = &u->usage[i];
-        with_org += k->org == o1;
-        with_team += k->team != INDEX_NONE;
+        with_org += p->usage_attrs.items[k->attr].org == o1;
+        with_team += p->usage_attrs.items[k->attr].team != INDEX_NONE;
         chat += strcmp(p->features.items[k->feature], "chat") == 0;
-        assert_int_equal(k->day, BASE_DAY);
+        assert_true(k->ts_ms == T(1));
         assert_true(k->value == 1.0);
     }
     assert_int_equal(with_org, 2);
@@ -1040,13 +1048,14 @@ static void usage_out_of_order_merges_into_the_same_counters(void **state) {
     }
     const project_index *p = project(e);
     const user_rec *u = user_of(p, "u1");
-    assert_int_equal(usage_entries(p), 5 * 3); /* 5 distinct days x (a, b, chat/a) */
+    assert_int_equal(usage_entries(p), 5 * 3); /* 5 distinct times x (a, b), 5 x chat/a */
     assert_true(usage_sum(p, "u1", "a") == 9 * 2 + 9 * 10);
     assert_true(usage_sum(p, "u1", "b") == 9 * 1);
     for (uint32_t i = 0; i < u->nusage; i++) {
         const usage_entry *k = &u->usage[i];
         int copies = 0;
-        for (size_t d = 0; d < sizeof days / sizeof *days; d++) copies += k->day == BASE_DAY + days[d];
+        for (size_t d = 0; d < sizeof days / sizeof *days; d++)
+            copies += k->ts_ms == T(24 * days[d] + (strcmp(p->features.items[k->feature], "chat") == 0 ? 2 : 1));
         assert_true(copies > 0);
         const char *metric = p->metrics.items[k->metric];
         int chat = strcmp(p->features.items[k->feature], "chat") == 0;

@@ -1,7 +1,8 @@
 /* tests/engine/test_usage.c -- unit tests for engine/usage.h over indexes built from hand-made events: bucket layout
 ** (a week across a month end, months, `all`, an empty window), which org and team usage counts for (named, through
-** membership during the day's activity span, a team move), deleted users, the per-day rollup cache giving the answers
-** of a fresh computation and following late events, the candidate sets derived again from the users, monthly
+** membership and team at the event's time, a team move), window edges inside a day clipping at the exact event times,
+** a move in the middle of a day whichever order it arrives in, deleted users, the per-day rollup cache giving the
+** answers of a fresh computation and following late events, the candidate sets derived again from the users, monthly
 ** utilization with an invitation pending across a month end, and ordering by id. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -184,6 +185,126 @@ static void a_deleted_user_counts_nowhere(void **state) {
     engine_free(e);
 }
 
+/* ---- exact times ---- */
+
+#define MIN (60 * 1000LL)
+
+static void usage_event(engine *e, const char *user, const char *named, int completions, int64_t ts) {
+    char ev[256];
+    snprintf(ev, sizeof ev,
+             "{\"type\":\"usage\",\"user_id\":\"%s\",%s\"feature\":\"codeCompletions\","
+             "\"metrics\":{\"completions\":%d}}",
+             user, named, completions);
+    apply(e, ev, ts);
+}
+
+/* The completions and active users of the one bucket of [from, to) for a scope, computed (cache 0) or through the
+ * day rollup cache (cache 1). */
+static void one_bucket(project_index *p, int64_t from, int64_t to, uint32_t org, uint32_t team, int cache,
+                       double *completions, uint64_t *active) {
+    if (cache) setenv("ORGPULSE_USAGE_CACHE_MIN_USERS", "0", 1);
+    usage_series *s = series(p, from, to, USAGE_ALL, org, team, INDEX_NONE);
+    unsetenv("ORGPULSE_USAGE_CACHE_MIN_USERS");
+    assert_int_equal(s->count, 1);
+    *completions = sum_of(p, &s->buckets[0], "codeCompletions", "completions");
+    *active = s->buckets[0].active_users;
+    engine_usage_series_free(s);
+}
+
+static void window_edges_inside_a_day_clip_at_the_event_times(void **state) {
+    (void)state;
+    engine *e = new_engine();
+    int64_t t0 = at(2026, 1, 1, 0);
+    apply(e, "{\"type\":\"org.created\",\"org_id\":\"o1\",\"name\":\"O1\"}", t0);
+    apply(e, "{\"type\":\"member.added\",\"org_id\":\"o1\",\"user_id\":\"u1\"}", t0);
+    apply(e, "{\"type\":\"member.added\",\"org_id\":\"o1\",\"user_id\":\"u2\"}", t0);
+    usage_event(e, "u1", "", 1, at(2026, 1, 5, 10));
+    usage_event(e, "u1", "", 2, at(2026, 1, 5, 14));
+    apply(e, "{\"type\":\"activity\",\"user_id\":\"u2\"}", at(2026, 1, 5, 11));
+    usage_event(e, "u2", "\"org_id\":\"o1\",", 4, at(2026, 1, 6, 9) + 250);
+    project_index *p = engine_project(e, PROJECT, 0);
+    uint32_t o1 = org_index(p, "o1");
+    for (int cache = 0; cache < 2; cache++) {
+        double c;
+        uint64_t a;
+        one_bucket(p, at(2026, 1, 5, 12), at(2026, 1, 6, 0), o1, INDEX_NONE, cache, &c, &a);
+        assert_true(c == 2 && a == 1); /* 14:00 only */
+        one_bucket(p, at(2026, 1, 5, 0), at(2026, 1, 5, 14), o1, INDEX_NONE, cache, &c, &a);
+        assert_true(c == 1 && a == 2); /* `to` exclusive at the 14:00 event; u2's activity at 11:00 */
+        one_bucket(p, at(2026, 1, 5, 0), at(2026, 1, 5, 14) + 1, o1, INDEX_NONE, cache, &c, &a);
+        assert_true(c == 3 && a == 2);
+        one_bucket(p, at(2026, 1, 5, 10) + 1, at(2026, 1, 5, 11), o1, INDEX_NONE, cache, &c, &a);
+        assert_true(c == 0 && a == 0); /* inside one day, between the events */
+        one_bucket(p, at(2026, 1, 5, 12), at(2026, 1, 6, 9) + 250, o1, INDEX_NONE, cache, &c, &a);
+        assert_true(c == 2 && a == 1); /* both edges cut a day; u2's event is at `to` */
+        one_bucket(p, at(2026, 1, 5, 12), at(2026, 1, 6, 9) + 251, o1, INDEX_NONE, cache, &c, &a);
+        assert_true(c == 6 && a == 2);
+        /* daily buckets of a window cutting two days: the cut parts, then the whole day between */
+        if (cache) setenv("ORGPULSE_USAGE_CACHE_MIN_USERS", "0", 1);
+        usage_series *s = series(p, at(2026, 1, 5, 12), at(2026, 1, 7, 0) + 30 * MIN, USAGE_DAY, o1, INDEX_NONE,
+                                 INDEX_NONE);
+        unsetenv("ORGPULSE_USAGE_CACHE_MIN_USERS");
+        assert_int_equal(s->count, 3);
+        double want[] = {2, 4, 0};
+        for (size_t i = 0; i < 3; i++)
+            assert_true(sum_of(p, &s->buckets[i], "codeCompletions", "completions") == want[i]);
+        assert_true(s->buckets[2].from_ms == at(2026, 1, 7, 0) && s->buckets[2].to_ms == at(2026, 1, 7, 0) + 30 * MIN);
+        engine_usage_series_free(s);
+    }
+    engine_free(e);
+}
+
+#define MOVE "{\"type\":\"team.member_added\",\"team_id\":\"t2\",\"user_id\":\"u1\"}"
+
+/* o1 with teams t1, t2; u1 in t1 from Jan 1, usage without a team at 09:00 and 15:00 on Jan 20; with move_first,
+ * u1's move to t2 at 12:00 that day is applied before the usage. */
+static engine *move_world(int move_first) {
+    engine *e = new_engine();
+    int64_t t0 = at(2026, 1, 1, 0);
+    apply(e, "{\"type\":\"org.created\",\"org_id\":\"o1\",\"name\":\"O1\"}", t0);
+    apply(e, "{\"type\":\"team.created\",\"team_id\":\"t1\",\"org_id\":\"o1\",\"name\":\"T1\"}", t0);
+    apply(e, "{\"type\":\"team.created\",\"team_id\":\"t2\",\"org_id\":\"o1\",\"name\":\"T2\"}", t0);
+    apply(e, "{\"type\":\"member.added\",\"org_id\":\"o1\",\"user_id\":\"u1\"}", t0);
+    apply(e, "{\"type\":\"team.member_added\",\"team_id\":\"t1\",\"user_id\":\"u1\"}", t0);
+    if (move_first) apply(e, MOVE, at(2026, 1, 20, 12));
+    usage_event(e, "u1", "\"org_id\":\"o1\",", 2, at(2026, 1, 20, 9));
+    usage_event(e, "u1", "\"org_id\":\"o1\",", 3, at(2026, 1, 20, 15));
+    return e;
+}
+
+static void a_mid_day_team_move_splits_the_day_whichever_order_it_arrives_in(void **state) {
+    (void)state;
+    int64_t day = at(2026, 1, 20, 0), next = at(2026, 1, 21, 0), noon = at(2026, 1, 20, 12);
+    for (int cache = 0; cache < 2; cache++) {
+        engine *first = move_world(1);
+        /* the move arriving after the usage was counted (and, with the cache, its day rolled up) */
+        engine *later = move_world(0);
+        project_index *pl = engine_project(later, PROJECT, 0);
+        double c;
+        uint64_t a;
+        one_bucket(pl, day, next, INDEX_NONE, team_index(pl, "t1"), cache, &c, &a);
+        assert_true(c == 5 && a == 1);
+        apply(later, MOVE, noon);
+        engine *both[] = {first, later};
+        for (int k = 0; k < 2; k++) {
+            project_index *p = engine_project(both[k], PROJECT, 0);
+            uint32_t t1 = team_index(p, "t1"), t2 = team_index(p, "t2");
+            one_bucket(p, day, next, INDEX_NONE, t1, cache, &c, &a);
+            assert_true(c == 2 && a == 1); /* 09:00, before the move */
+            one_bucket(p, day, next, INDEX_NONE, t2, cache, &c, &a);
+            assert_true(c == 3 && a == 1); /* 15:00, after it */
+            one_bucket(p, day, noon, INDEX_NONE, t2, cache, &c, &a);
+            assert_true(c == 0 && a == 0);
+            one_bucket(p, noon, next, INDEX_NONE, t2, cache, &c, &a);
+            assert_true(c == 3 && a == 1); /* `from` at the move: in force then */
+            one_bucket(p, day, next, org_index(p, "o1"), INDEX_NONE, cache, &c, &a);
+            assert_true(c == 5 && a == 1);
+        }
+        engine_free(first);
+        engine_free(later);
+    }
+}
+
 /* ---- the cache ---- */
 
 static int same_series(const project_index *p, const usage_series *a, const usage_series *b) {
@@ -328,6 +449,8 @@ int main(void) {
         cmocka_unit_test(usage_counts_for_named_orgs_and_through_membership),
         cmocka_unit_test(a_team_move_sends_each_days_usage_to_the_team_of_that_day),
         cmocka_unit_test(a_deleted_user_counts_nowhere),
+        cmocka_unit_test(window_edges_inside_a_day_clip_at_the_event_times),
+        cmocka_unit_test(a_mid_day_team_move_splits_the_day_whichever_order_it_arrives_in),
         cmocka_unit_test(cached_days_give_the_fresh_answer_and_follow_late_events),
         cmocka_unit_test(derived_candidates_equal_the_ones_kept_event_by_event),
         cmocka_unit_test(an_invitation_pending_across_a_month_end_counts_in_that_month_only),
