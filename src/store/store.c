@@ -67,9 +67,14 @@ int store_lock_try(store *s, const char *name, int *out_got) {
 
 int store_unlock(store *s, const char *name) { return s->backend->unlock ? s->backend->unlock(s, name) : STORE_OK; }
 
-int store_export_put(store *s, const store_export_rec *r) { return s->backend->export_put(s, r); }
-int store_export_list(store *s, int kind, store_export_fn fn, void *ctx) { return s->backend->export_list(s, kind, fn, ctx); }
+/* A backend without batch exports keeps none: nothing to list, and writes or reads fail (the API answers 500). */
+int store_export_put(store *s, const store_export_rec *r) {
+    return s->backend->export_put ? s->backend->export_put(s, r) : STORE_EIO;
+}
+int store_export_list(store *s, int kind, store_export_fn fn, void *ctx) {
+    return s->backend->export_list ? s->backend->export_list(s, kind, fn, ctx) : STORE_OK;
+}
 int store_export_events(store *s, int64_t project_id, int by, int64_t from_ms, int64_t to_ms, store_event_fn fn,
                         void *ctx) {
-    return s->backend->export_events(s, project_id, by, from_ms, to_ms, fn, ctx);
+    return s->backend->export_events ? s->backend->export_events(s, project_id, by, from_ms, to_ms, fn, ctx) : STORE_EIO;
 }
