@@ -507,11 +507,11 @@ def test_current_without_an_org_scoped_key_is_404(proj):
 def test_wrong_method_is_405_with_allow(proj):
     r = proj.call("DELETE", "/api/organizations/")
     error(r, 405, "invalid_request", "method_not_allowed", 'Method "DELETE" not allowed.')
-    assert r.headers["Allow"] == "GET, POST"
+    assert r.headers["Allow"] == "GET, POST, HEAD, OPTIONS"
     org = proj.create({"name": "M"})
     r = proj.call("POST", f"/api/organizations/{org['id']}/", {"name": "x"})
     error(r, 405, "invalid_request", "method_not_allowed", 'Method "POST" not allowed.')
-    assert r.headers["Allow"] == "GET, PUT, PATCH, DELETE"
+    assert r.headers["Allow"] == "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"
 
 
 def test_paths_work_with_and_without_the_trailing_slash(proj):
