@@ -17,6 +17,7 @@
 #include "api/render.h"
 #include "engine/index.h"
 #include "engine/orgs.h"
+#include "http/body.h"
 #include "http/paging.h"
 #include "util/buf.h"
 #include "util/time.h"
@@ -37,12 +38,64 @@ static int cmp_team_by_id(const void *a, const void *b, void *ctx) {
     return strcmp(p->teams[*(const uint32_t *)a].id, p->teams[*(const uint32_t *)b].id);
 }
 
-/* A settings key's value, or `def` (stolen) when the org's settings lack it. */
-static json_t *setting(json_t *settings, const char *key, json_t *def) {
+/* ---- fields rendered by their declared type ----
+ * An org's fields can come from events (events.md), which do not type its settings, so every field of the object
+ * is rendered with the JSON type reference §2.2 declares for it: a stored value of another type (enforce_2fa "yes",
+ * plan_type 7) renders as the field's default, the value a new organization has (null for the nullable fields whose
+ * default is null, true for the booleans defaulting to true, "bayesian" for the stats method); a name never set
+ * (an org known only from member.added) renders as "", and a slug that is not ^[-a-zA-Z0-9_]+$ (or missing) as the
+ * slugify of the stored slug, else of the name, else of the id, else "org". */
+
+typedef enum setting_type { ST_BOOL, ST_NULL_BOOL, ST_NULL_STRING, ST_NULL_OBJECT, ST_STATS } setting_type;
+
+/* A settings key's value when it has the declared type, else `def` (stolen). */
+static json_t *setting(json_t *settings, const char *key, setting_type type, json_t *def) {
     json_t *v = json_object_get(settings, key);
-    if (!v) return def;
+    int ok = 0;
+    if (v) switch (type) {
+        case ST_BOOL: ok = json_is_boolean(v); break;
+        case ST_NULL_BOOL: ok = json_is_boolean(v) || json_is_null(v); break;
+        case ST_NULL_STRING: ok = json_is_string(v) || json_is_null(v); break;
+        case ST_NULL_OBJECT: ok = json_is_object(v) || json_is_null(v); break;
+        case ST_STATS:
+            ok = json_is_null(v) || (json_is_string(v) && (!strcmp(json_string_value(v), "bayesian") ||
+                                                           !strcmp(json_string_value(v), "frequentist") ||
+                                                           !*json_string_value(v)));
+            break;
+        }
+    if (!ok) return def;
     json_decref(def);
     return json_incref(v);
+}
+
+/* PostHog's slug pattern, ^[-a-zA-Z0-9_]+$, at most 48 characters. */
+static int slug_conforms(const char *s) {
+    if (!s || !*s || strlen(s) > ENGINE_ORG_SLUG_MAX) return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+            return 0;
+    return 1;
+}
+
+static json_t *org_slug(const org_rec *o) {
+    if (slug_conforms(o->slug.value)) return json_string(o->slug.value);
+    const char *from[] = {o->slug.value, o->name.value, o->id};
+    char slug[ENGINE_ORG_SLUG_MAX + 1];
+    for (size_t i = 0; i < sizeof from / sizeof *from; i++) {
+        if (!from[i]) continue;
+        engine_org_slugify(from[i], slug);
+        if (*slug) return json_string(slug);
+    }
+    return json_string("org");
+}
+
+/* A stored JSON list of domains as an array of its strings (anything else in it is dropped). */
+static json_t *domains_array(const char *text) {
+    json_t *v = render_json_text(text, json_array()), *out = json_array();
+    for (size_t i = 0; json_is_array(v) && i < json_array_size(v); i++)
+        if (json_is_string(json_array_get(v, i))) json_array_append(out, json_array_get(v, i));
+    json_decref(v);
+    return out;
 }
 
 /* The Organization object (reference §2.2 with posthog.md's decisions). Caller holds the read lock. */
@@ -52,11 +105,9 @@ static json_t *org_object(const project_index *p, uint32_t idx) {
     if (!json_is_object(st)) json_decref(st), st = json_object();
     json_t *r = json_object();
     json_object_set_new(r, "id", json_string(o->id));
-    json_object_set_new(r, "name", render_string_or_null(o->name.value));
-    char slug[ENGINE_ORG_SLUG_MAX + 1];
-    if (!o->slug.value) engine_org_slugify(o->name.value, slug); /* an org that events made without a slug */
-    json_object_set_new(r, "slug", json_string(o->slug.value ? o->slug.value : slug));
-    json_object_set_new(r, "logo_media_id", setting(st, "logo_media_id", json_null()));
+    json_object_set_new(r, "name", json_string(o->name.value ? o->name.value : ""));
+    json_object_set_new(r, "slug", org_slug(o));
+    json_object_set_new(r, "logo_media_id", setting(st, "logo_media_id", ST_NULL_STRING, json_null()));
     json_object_set_new(r, "created_at", drf_time(o->has_created ? o->created_ms : o->first_seen_ms));
     json_object_set_new(r, "updated_at", drf_time(o->updated_ms > o->first_seen_ms ? o->updated_ms : o->first_seen_ms));
     json_object_set_new(r, "membership_level", json_null());
@@ -67,39 +118,59 @@ static json_t *org_object(const project_index *p, uint32_t idx) {
     qsort_r(ts, nt, sizeof *ts, cmp_team_by_id, (void *)p);
     json_t *teams = json_array();
     for (uint32_t i = 0; i < nt; i++)
-        json_array_append_new(teams, json_pack("{s:s, s:o}", "id", p->teams[ts[i]].id, "name",
-                                               render_string_or_null(p->teams[ts[i]].name.value)));
+        json_array_append_new(teams, json_pack("{s:s, s:s}", "id", p->teams[ts[i]].id, "name",
+                                               p->teams[ts[i]].name.value ? p->teams[ts[i]].name.value : ""));
     free(ts);
     json_object_set_new(r, "teams", teams);
     json_object_set_new(r, "projects", json_array());
     json_object_set_new(r, "available_product_features", json_array());
-    json_object_set_new(r, "is_member_join_email_enabled", setting(st, "is_member_join_email_enabled", json_true()));
+    json_object_set_new(r, "is_member_join_email_enabled", setting(st, "is_member_join_email_enabled", ST_BOOL, json_true()));
     json_object_set_new(r, "metadata", json_object());
-    json_object_set_new(r, "customer_id", setting(st, "customer_id", json_null()));
-    json_object_set_new(r, "enforce_2fa", setting(st, "enforce_2fa", json_null()));
-    json_object_set_new(r, "members_can_invite", setting(st, "members_can_invite", json_true()));
+    json_object_set_new(r, "customer_id", setting(st, "customer_id", ST_NULL_STRING, json_null()));
+    json_object_set_new(r, "enforce_2fa", setting(st, "enforce_2fa", ST_NULL_BOOL, json_null()));
+    json_object_set_new(r, "members_can_invite", setting(st, "members_can_invite", ST_NULL_BOOL, json_true()));
     json_object_set_new(r, "members_can_use_personal_api_keys",
-                        setting(st, "members_can_use_personal_api_keys", json_true()));
+                        setting(st, "members_can_use_personal_api_keys", ST_BOOL, json_true()));
     json_object_set_new(r, "allow_publicly_shared_resources",
-                        setting(st, "allow_publicly_shared_resources", json_true()));
+                        setting(st, "allow_publicly_shared_resources", ST_BOOL, json_true()));
     uint32_t members = 0;
     for (uint32_t i = 0; i < o->nmemberships; i++) {
         const membership_rec *m = &p->memberships[o->memberships[i]];
         members += m->active && !p->users[m->user].deleted;
     }
     json_object_set_new(r, "member_count", json_integer(members));
-    json_object_set_new(r, "is_ai_data_processing_approved", setting(st, "is_ai_data_processing_approved", json_null()));
+    json_object_set_new(r, "is_ai_data_processing_approved", setting(st, "is_ai_data_processing_approved", ST_NULL_BOOL, json_null()));
     json_object_set_new(r, "default_experiment_stats_method",
-                        setting(st, "default_experiment_stats_method", json_string("bayesian")));
-    json_object_set_new(r, "default_role_id", setting(st, "default_role_id", json_null()));
-    json_object_set_new(r, "domains", render_json_text(o->domains.value, json_array()));
-    json_object_set_new(r, "plan_type", setting(st, "plan_type", json_null()));
-    json_object_set_new(r, "license", setting(st, "license", json_null()));
+                        setting(st, "default_experiment_stats_method", ST_STATS, json_string("bayesian")));
+    json_object_set_new(r, "default_role_id", setting(st, "default_role_id", ST_NULL_STRING, json_null()));
+    json_object_set_new(r, "domains", domains_array(o->domains.value));
+    json_object_set_new(r, "plan_type", setting(st, "plan_type", ST_NULL_STRING, json_null()));
+    json_object_set_new(r, "license", setting(st, "license", ST_NULL_OBJECT, json_null()));
     json_decref(st);
     return r;
 }
 
 /* ---- which organization ---- */
+
+static int uuid_normal(const char *s, char out[37]);
+
+/* Two org ids name the same org: equal, or UUIDs equal as Django's UUIDField compares them (any spelling). */
+static int same_org_id(const char *a, const char *b) {
+    char ua[37], ub[37];
+    return strcmp(a, b) == 0 || (uuid_normal(a, ua) == 0 && uuid_normal(b, ub) == 0 && strcmp(ua, ub) == 0);
+}
+
+/* The org an id names: exact first; an id in another UUID spelling (any case, no hyphens, {...}, urn:uuid:) finds
+ * the org whose id is that UUID; a non-UUID id only matches exactly. Caller holds the read lock. */
+static int find_org(const project_index *p, const char *id, uint32_t *out) {
+    if (engine_org_find(p, id, out) == 0) return 0;
+    char u[37];
+    if (uuid_normal(id, u) != 0) return -1;
+    if (engine_org_find(p, u, out) == 0) return 0;
+    for (uint32_t i = 0; i < p->norgs; i++) /* a stored id in another spelling (from events) */
+        if (same_org_id(p->orgs[i].id, u)) return *out = i, 0;
+    return -1;
+}
 
 /* Resolve the path's organization for the caller: returns 0 with the project's read lock held and *out set, or
  * answers (403/404) and returns -1 with no lock held. */
@@ -113,8 +184,8 @@ static int open_org(http_request *req, project_index **pp, uint32_t *out) {
     project_index *p = engine_project(req->app->engine, req->caller.project_id, 0);
     if (p) {
         pthread_rwlock_rdlock(&p->lock);
-        if (engine_org_find(p, id, out) == 0 && !p->orgs[*out].deleted) {
-            if (!own || strcmp(own, id) == 0) {
+        if (find_org(p, id, out) == 0 && !p->orgs[*out].deleted) {
+            if (!own || same_org_id(own, p->orgs[*out].id)) {
                 *pp = p;
                 return 0;
             }
@@ -380,24 +451,34 @@ typedef struct org_input {
 
 static void org_input_free(org_input *in) { free(in->name), free(in->domains), free(in->settings); }
 
-/* The request body as JSON (any value; an empty body is {} as DRF reads it). Returns 0 and *out (caller's), or
- * answers 400 parse_error and returns -1. */
-static int body_json(http_request *req, json_t **out) {
-    if (req->body_len == 0) return *out = json_object(), 0;
-    json_error_t err;
-    *out = json_loadb(req->body, req->body_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
-    if (*out) return 0;
-    char msg[300];
-    snprintf(msg, sizeof msg, "JSON parse error - %s: line %d column %d (char %d)", err.text, err.line, err.column,
-             err.position);
-    return http_error_code(req, 400, "parse_error", NULL, msg), -1;
+/* A field of a form or multipart body as DRF's Field.get_value reads HTML input, to validate as JSON input: a
+ * repeated name's last value (every value for `domains`, a ListField); a missing boolean false (null when it is
+ * nullable) unless partial; "" null for nullable fields that take no blank, and absent for the other booleans. The
+ * other fields read as in JSON (NULL with `v` NULL: absent, so the caller's required check applies). Returns the
+ * value, borrowed or (a new one) also put in *held for the caller to release, or NULL: the field is absent. */
+static json_t *form_value(field_kind kind, json_t *v, int partial, json_t **held) {
+    *held = NULL;
+    if (!v) {
+        if (partial) return NULL;
+        if (kind == FK_BOOL) return *held = json_false();
+        if (kind == FK_NULL_BOOL) return *held = json_null();
+        return NULL;
+    }
+    if (kind == FK_DOMAINS) return json_is_array(v) ? v : (*held = json_pack("[O]", v));
+    if (json_is_array(v)) v = json_array_get(v, json_array_size(v) - 1);
+    if (json_is_string(v) && !*json_string_value(v)) {
+        if (kind == FK_NULL_BOOL || kind == FK_PK || kind == FK_UUID) return *held = json_null();
+        if (kind == FK_BOOL || kind == FK_DICT) return NULL;
+    }
+    return v;
 }
 
 /* Parse and validate the request body (`partial`: PATCH). Returns 0 with *in filled, or answers 400 and returns -1. */
 static int org_input_parse(http_request *req, int partial, org_input *in) {
     memset(in, 0, sizeof *in);
     json_t *body;
-    if (body_json(req, &body) != 0) return -1;
+    int form;
+    if (http_body_read(req, &body, &form) != 0) return -1;
     if (json_is_null(body)) return http_error_code(req, 400, "null", NULL, "No data provided"), -1;
     if (!json_is_object(body)) {
         char msg[96];
@@ -410,7 +491,8 @@ static int org_input_parse(http_request *req, int partial, org_input *in) {
     json_t *settings = json_object(), *domains = NULL;
     for (size_t i = 0; i < sizeof writable / sizeof *writable && rc == 0; i++) {
         const char *key = writable[i].key;
-        json_t *v = json_object_get(body, key), *out = NULL;
+        json_t *v = json_object_get(body, key), *out = NULL, *held = NULL;
+        if (form) v = form_value(writable[i].kind, v, partial, &held);
         if (!v) {
             if (writable[i].kind == FK_NAME && !partial) rc = fail(&fe, "required", key, "This field is required.%s", NULL);
             continue;
@@ -436,6 +518,7 @@ static int org_input_parse(http_request *req, int partial, org_input *in) {
             break;
         }
         if (out) json_object_set_new(settings, key, out);
+        json_decref(held);
     }
     json_decref(body);
     if (rc != 0) {
@@ -531,7 +614,7 @@ int api_orgs_delete(http_request *req) {
     free(id);
     if (rc == ENGINE_ORG_ENOTFOUND) return http_error(req, 404, NULL, "Not found.");
     if (rc != 0) return http_error(req, 500, NULL, "internal error");
-    return http_respond(req, 204, "application/json", NULL, 0);
+    return http_respond(req, 204, NULL, NULL, 0);
 }
 
 /* Python's repr() of one id of a rollback mapping: an int when the text is one, else a quoted string. */
@@ -547,7 +630,8 @@ int api_orgs_environments_rollback(http_request *req) {
     if (open_org(req, &p, &idx) != 0) return 0;
     pthread_rwlock_unlock(&p->lock);
     json_t *body;
-    if (body_json(req, &body) != 0) return 0;
+    int form;
+    if (http_body_read(req, &body, &form) != 0) return 0;
     if (!json_is_object(body) || json_object_size(body) == 0) {
         json_decref(body);
         return http_error(req, 400, NULL, "Environment mappings are required");

@@ -130,7 +130,7 @@ route_match_result route_match(const char *method, const char *path, const route
         char *tmp[HTTP_MAX_PARAMS];
         int ntmp = 0;
         if (!pattern_match(r, path, tmp, &ntmp)) continue;
-        if (strcmp(r->method, method) == 0) {
+        if (strcmp(r->method, method) == 0 || (strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0)) {
             for (int k = 0; k < ntmp; k++) params[k] = tmp[k];
             *nparams = ntmp;
             *out = r;

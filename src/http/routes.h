@@ -9,7 +9,7 @@ typedef int (*route_handler)(http_request *req);
 
 /* Route flags. */
 #define ROUTE_ORG_KEY_OK 0x1  /* an org-scoped key may call it */
-#define ROUTE_BODY_JSON 0x2   /* takes an application/json body */
+#define ROUTE_BODY_JSON 0x2   /* takes an application/json body (the organizations family: form and multipart too) */
 #define ROUTE_BODY_EVENTS 0x4 /* takes application/json or application/x-ndjson */
 #define ROUTE_SLASH_OPTIONAL 0x8 /* also matches with a trailing slash */
 
@@ -27,7 +27,7 @@ extern const int route_count;
 
 typedef enum route_match_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_METHOD_NOT_ALLOWED } route_match_result;
 
-/* Find the route for method and path. On ROUTE_FOUND, *out is set and params receive copies of the
+/* Find the route for method and path (HEAD finds the GET route: served as GET, without the body). On ROUTE_FOUND, *out is set and params receive copies of the
  * `{name}` segments (caller frees). On ROUTE_METHOD_NOT_ALLOWED, `allow` receives the allowed methods
  * ("GET, POST") and *out one of the path's routes (for its family). */
 route_match_result route_match(const char *method, const char *path, const route **out, char **params, int *nparams,

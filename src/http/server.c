@@ -34,7 +34,8 @@ static int in_flight;
 
 /* Queue response r (taking it) with the content type and the request's extra headers; the request has answered. */
 static void queue_response(http_request *req, struct MHD_Response *r, int status, const char *content_type) {
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    if (status != 204 && content_type) /* a 204 has no body, so no type */
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
     for (int i = 0; i < req->nextra_headers; i++)
         MHD_add_response_header(r, req->extra_header_names[i], req->extra_header_values[i]);
     MHD_queue_response(req->conn, (unsigned)status, r);
@@ -48,6 +49,7 @@ int http_respond(http_request *req, int status, const char *content_type, char *
         free(body);
         return 0;
     }
+    if (status == 204) free(body), body = NULL, len = 0;
     struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         free(body);
@@ -199,23 +201,45 @@ static void media_type(http_request *req, char *out, size_t outlen) {
     out[n] = 0;
 }
 
-/* The secret the caller presented, per the family's accepted headers (auth.md), or NULL. */
-static const char *presented_secret(http_request *req) {
+/* Where a presented secret came from. */
+typedef enum secret_source { SECRET_NONE, SECRET_BEARER, SECRET_OTHER_HEADER, SECRET_QUERY } secret_source;
+
+static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
+
+/* The key of an Authorization header as PostHog reads it (posthog-reference.md §1.1): surrounding whitespace
+ * stripped, then `^Bearer\s+(\S.+)$` (the keyword in any case, as orgpulse always took it). Copied into out;
+ * 0 when the header has that form. */
+static int bearer_key(const char *authz, char *out, size_t outlen) {
+    while (is_space(*authz)) authz++;
+    size_t n = strlen(authz);
+    while (n && is_space(authz[n - 1])) n--;
+    if (n < 7 || strncasecmp(authz, "Bearer", 6) != 0 || !is_space(authz[6])) return -1;
+    size_t i = 6;
+    while (i < n && is_space(authz[i])) i++;
+    if (n - i < 2 || n - i >= outlen) return -1; /* \S.+ : two characters at least */
+    memcpy(out, authz + i, n - i);
+    out[n - i] = 0;
+    return 0;
+}
+
+/* The secret the caller presented, per the family's accepted headers (auth.md), into out, with where it was found
+ * (SECRET_NONE: none). */
+static secret_source presented_secret(http_request *req, char *out, size_t outlen) {
     const char *authz = http_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
-    if (authz && strncasecmp(authz, "Bearer ", 7) == 0) {
-        const char *s = authz + 7;
-        while (*s == ' ') s++;
-        return s;
-    }
+    if (authz && bearer_key(authz, out, outlen) == 0) return SECRET_BEARER;
+    const char *s = NULL;
+    secret_source src = SECRET_NONE;
     if (req->family == FAMILY_ENGAGEMENT) { /* Rocket.Chat's pair: the token counts only with an X-User-Id (any) */
         const char *t = http_header(req, "X-Auth-Token");
-        if (t && http_header(req, "X-User-Id")) return t;
+        if (t && http_header(req, "X-User-Id")) s = t, src = SECRET_OTHER_HEADER;
     }
-    if (req->family == FAMILY_ORGS) {
+    if (!s && req->family == FAMILY_ORGS) {
         const char *k = http_query(req, "personal_api_key");
-        if (k) return k;
+        if (k) s = k, src = SECRET_QUERY;
     }
-    return NULL;
+    if (!s || !*s || strlen(s) >= outlen) return SECRET_NONE;
+    snprintf(out, outlen, "%s", s);
+    return src;
 }
 
 /* Users v2: an `environment-id` header, when sent, names the key's project by id or by name (auth.md). */
@@ -229,25 +253,36 @@ static int environment_matches(http_request *req) {
     return *env && store_project_find(req->app->store, env, &named) == STORE_OK && named == req->caller.project_id;
 }
 
-static int authenticate(http_request *req) {
-    const route *r = req->route;
-    const char *secret = presented_secret(req);
-    if (!secret || !*secret) {
+/* A 401 in the request's family shape; the organizations family's carries WWW-Authenticate as DRF's does. */
+static int unauthorized(http_request *req, const char *code, const char *message) {
+    if (req->family != FAMILY_ORGS) return http_error(req, 401, NULL, message);
+    http_add_header(req, "WWW-Authenticate", "Bearer realm=\"api\"");
+    return http_error_code(req, 401, code, NULL, message);
+}
+
+/* Who the caller is: 0 with req->caller set, or answers 401 and returns -1. */
+static int identify(http_request *req) {
+    char secret[512];
+    secret_source src = presented_secret(req, secret, sizeof secret);
+    if (src == SECRET_NONE) {
         if (req->family == FAMILY_ORGS) /* PostHog's words (posthog-reference.md §1.1) */
-            return http_error_code(req, 401, "not_authenticated", NULL, "Authentication credentials were not provided."), -1;
-        return http_error(req, 401, NULL, "missing API key"), -1;
+            return unauthorized(req, "not_authenticated", "Authentication credentials were not provided."), -1;
+        return unauthorized(req, NULL, "missing API key"), -1;
     }
     if (auth_verify_secret(req->app->keys, secret, &req->caller) != 0) {
-        if (req->family == FAMILY_ORGS) {
-            const char *authz = http_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
-            int header = authz && strncasecmp(authz, "Bearer ", 7) == 0;
-            return http_error_code(req, 401, "authentication_failed", NULL,
-                                   header ? "Personal API key found in request Authorization header is invalid."
-                                          : "Personal API key found in request query string is invalid."), -1;
-        }
-        return http_error(req, 401, NULL, "invalid or revoked API key"), -1;
+        if (req->family == FAMILY_ORGS)
+            return unauthorized(req, "authentication_failed",
+                                src == SECRET_BEARER ? "Personal API key found in request Authorization header is invalid."
+                                                     : "Personal API key found in request query string is invalid."), -1;
+        return unauthorized(req, NULL, "invalid or revoked API key"), -1;
     }
     req->authenticated = 1;
+    return 0;
+}
+
+static int authenticate(http_request *req) {
+    const route *r = req->route;
+    if (identify(req) != 0) return -1;
     if (!auth_scopes_grant(req->caller.scopes, r->scope)) {
         char msg[160];
         snprintf(msg, sizeof msg, "API key missing required scope '%s'", r->scope);
@@ -269,6 +304,54 @@ static int authenticate(http_request *req) {
     return 0;
 }
 
+/* DRF's view name for a route (get_view_name): "<Model> List" for a collection, "<Model> Instance" for one item
+ * (the collection's segment singular, in title case), the action's pretty name ("Environments rollback") for an
+ * action after an item. */
+static void drf_view_name(const char *pattern, char *out, size_t outlen) {
+    const char *last = strrchr(pattern, '/');
+    last = last ? last + 1 : pattern;
+    const char *prev_end = last > pattern ? last - 1 : pattern, *prev = prev_end;
+    while (prev > pattern && prev[-1] != '/') prev--;
+    buf b;
+    buf_init(&b);
+    if (*last != '{' && *prev == '{') { /* an action: pretty_name */
+        for (const char *c = last; *c; c++)
+            buf_append_char(&b, c == last && *c >= 'a' && *c <= 'z' ? (char)(*c - 32) : *c == '_' ? ' ' : *c);
+    } else {
+        const char *seg = *last == '{' ? prev : last, *seg_end = *last == '{' ? prev_end : last + strlen(last);
+        if (seg_end > seg && seg_end[-1] == 's') seg_end--;
+        for (const char *c = seg; c < seg_end; c++) {
+            int start = c == seg || c[-1] == '_';
+            buf_append_char(&b, *c == '_' ? ' ' : start && *c >= 'a' && *c <= 'z' ? (char)(*c - 32) : *c);
+        }
+        buf_append_str(&b, *last == '{' ? " Instance" : " List");
+    }
+    snprintf(out, outlen, "%s", buf_cstr(&b));
+    buf_free(&b);
+}
+
+/* A method the path does not route, in the organizations family: DRF authenticates first (401 without a valid
+ * key), then answers OPTIONS with its metadata (SimpleMetadata, without `actions`) and anything else 405. Allow
+ * lists the path's methods, then HEAD when GET is one, then OPTIONS (DRF's http_method_names order). */
+static void drf_not_allowed(http_request *req, const char *methods) {
+    if (identify(req) != 0) return;
+    char allow[96];
+    snprintf(allow, sizeof allow, "%s%s, OPTIONS", methods, strstr(methods, "GET") ? ", HEAD" : "");
+    http_add_header(req, "Allow", allow);
+    if (strcmp(req->method, "OPTIONS") == 0) {
+        char name[128];
+        drf_view_name(req->route->pattern, name, sizeof name);
+        http_respond_json(req, 200,
+                          json_pack("{s:s, s:s, s:[s], s:[s,s,s]}", "name", name, "description", "", "renders",
+                                    "application/json", "parses", "application/json",
+                                    "application/x-www-form-urlencoded", "multipart/form-data"));
+        return;
+    }
+    char msg[96];
+    snprintf(msg, sizeof msg, "Method \"%.40s\" not allowed.", req->method);
+    http_error(req, 405, NULL, msg);
+}
+
 static void dispatch(http_request *req) {
     const route *r = req->route;
     if (req->body_too_large) {
@@ -282,7 +365,9 @@ static void dispatch(http_request *req) {
         char mt[128];
         media_type(req, mt, sizeof mt);
         int ok = strcmp(mt, "application/json") == 0 ||
-                 ((r->flags & ROUTE_BODY_EVENTS) && strcmp(mt, "application/x-ndjson") == 0);
+                 ((r->flags & ROUTE_BODY_EVENTS) && strcmp(mt, "application/x-ndjson") == 0) ||
+                 (req->family == FAMILY_ORGS && /* DRF's default parsers (posthog-reference.md §0), http/body.c */
+                  (strcmp(mt, "application/x-www-form-urlencoded") == 0 || strcmp(mt, "multipart/form-data") == 0));
         if (!ok && req->body_len > 0 && req->family == FAMILY_ORGS) { /* DRF's UnsupportedMediaType */
             char msg[200];
             const char *ct = http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -322,12 +407,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         case ROUTE_NOT_FOUND: http_error(req, 404, NULL, "no such endpoint"); break;
         case ROUTE_METHOD_NOT_ALLOWED:
             req->family = req->route->family;
-            http_add_header(req, "Allow", allow);
-            if (req->family == FAMILY_ORGS) { /* DRF's MethodNotAllowed */
-                char msg[96];
-                snprintf(msg, sizeof msg, "Method \"%.40s\" not allowed.", method);
-                http_error(req, 405, NULL, msg);
-            } else {
+            if (req->family == FAMILY_ORGS) drf_not_allowed(req, allow);
+            else {
+                http_add_header(req, "Allow", allow);
                 http_error(req, 405, NULL, "method not allowed");
             }
             break;
@@ -375,7 +457,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     int64_t us = time_monotonic_us() - req->start_us;
     double ms = (double)us / 1000.0;
     const route *r = req->route;
-    metrics_request(r && strcmp(r->method, req->method) == 0 ? (int)(r - route_table) : -1, req->status, us);
+    int routed = r && (strcmp(r->method, req->method) == 0 || (!strcmp(req->method, "HEAD") && !strcmp(r->method, "GET")));
+    metrics_request(routed ? (int)(r - route_table) : -1, req->status, us);
     log_info("%s %s %d %zu %.2fms key=%s%s", req->method, req->path, req->status, req->response_bytes, ms,
              req->authenticated ? req->caller.key_id : "-",
              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");

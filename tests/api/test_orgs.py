@@ -7,6 +7,7 @@ the Insights reports, the usage family and /v1/orgs.
 Every test works in its own project on one shared server (a key made with --project), so lists hold only its orgs."""
 import json
 import re
+import socket
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -507,11 +508,11 @@ def test_current_without_an_org_scoped_key_is_404(proj):
 def test_wrong_method_is_405_with_allow(proj):
     r = proj.call("DELETE", "/api/organizations/")
     error(r, 405, "invalid_request", "method_not_allowed", 'Method "DELETE" not allowed.')
-    assert r.headers["Allow"] == "GET, POST"
+    assert r.headers["Allow"] == "GET, POST, HEAD, OPTIONS"
     org = proj.create({"name": "M"})
     r = proj.call("POST", f"/api/organizations/{org['id']}/", {"name": "x"})
     error(r, 405, "invalid_request", "method_not_allowed", 'Method "POST" not allowed.')
-    assert r.headers["Allow"] == "GET, PUT, PATCH, DELETE"
+    assert r.headers["Allow"] == "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"
 
 
 def test_paths_work_with_and_without_the_trailing_slash(proj):
@@ -640,3 +641,182 @@ def test_next_urls_use_the_configured_public_url(tmp_path):
         assert body["next"] == "https://orgs.example.com/api/organizations/?limit=1&offset=1"
     finally:
         assert s.stop() == 0
+
+
+# ---- review fixes: bodies, output types, auth headers, methods, UUID lookups ----
+
+def test_form_encoded_body_creates_as_drf_reads_html_input(proj):
+    r = proj.call("POST", "/api/organizations/", raw=b"name=Form+Org%21&enforce_2fa=yes&domains=a.com&domains=b.com"
+                  b"&plan_type=&logo_media_id=&is_ai_data_processing_approved=on",
+                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 201, r.text
+    org = r.json()
+    assert org["name"] == "Form Org!" and org["slug"] == "form-org"
+    assert org["enforce_2fa"] is True and org["is_ai_data_processing_approved"] is True
+    assert org["domains"] == ["a.com", "b.com"] and org["plan_type"] == "" and org["logo_media_id"] is None
+    # DRF's BooleanField reads a missing HTML field as False (None when it allows null) on POST and PUT
+    assert org["is_member_join_email_enabled"] is False and org["members_can_invite"] is None
+    assert org["members_can_use_personal_api_keys"] is False and org["allow_publicly_shared_resources"] is False
+
+
+def test_form_patch_changes_only_the_fields_sent_and_a_repeated_name_keeps_its_last_value(proj):
+    org = proj.create({"name": "Patched", "members_can_invite": True})
+    r = proj.call("PATCH", f"/api/organizations/{org['id']}/", raw=b"enforce_2fa=true&name=One&name=Two",
+                  headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert got["name"] == "Two" and got["enforce_2fa"] is True and got["members_can_invite"] is True
+    assert got["is_member_join_email_enabled"] is True
+
+
+def test_form_fields_are_validated_like_json(proj):
+    r = proj.call("POST", "/api/organizations/", raw=b"name=x&enforce_2fa=maybe",
+                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+    error(r, 400, "validation_error", "invalid_input", "Must be a valid boolean.", "enforce_2fa")
+    r = proj.call("POST", "/api/organizations/", raw=b"enforce_2fa=1",
+                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+    error(r, 400, "validation_error", "required", "This field is required.", "name")
+
+
+def test_multipart_body_creates_and_ignores_file_parts(proj):
+    r = requests.post(proj.server.url + "/api/organizations/", headers={"Authorization": f"Bearer {proj.key}"},
+                      data={"name": "Multi Org", "members_can_invite": "0", "domains": ["m.com"]},
+                      files={"logo": ("logo.png", b"\x89PNG\r\n\x00binary", "image/png")}, timeout=30)
+    assert r.status_code == 201, r.text
+    org = r.json()
+    assert org["name"] == "Multi Org" and org["members_can_invite"] is False and org["domains"] == ["m.com"]
+    assert org["logo_media_id"] is None
+
+
+def test_multipart_without_a_boundary_is_400_parse_error(proj):
+    r = proj.call("POST", "/api/organizations/", raw=b"name=x", headers={"Content-Type": "multipart/form-data"})
+    error(r, 400, "invalid_request", "parse_error", "Multipart form parse error - Invalid boundary in multipart: None")
+
+
+def test_booleans_take_every_drf_true_and_false_value(proj):
+    org = proj.create({"name": "AllBools"})
+    path = f"/api/organizations/{org['id']}/"
+    for v in ["t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1", 1, 1.0, True]:
+        r = proj.call("PATCH", path, {"members_can_use_personal_api_keys": False})
+        r = proj.call("PATCH", path, {"members_can_use_personal_api_keys": v})
+        assert r.json()["members_can_use_personal_api_keys"] is True, v
+    for v in ["f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0", 0, 0.0, False]:
+        r = proj.call("PATCH", path, {"members_can_use_personal_api_keys": True})
+        r = proj.call("PATCH", path, {"members_can_use_personal_api_keys": v})
+        assert r.json()["members_can_use_personal_api_keys"] is False, v
+    for v in ["2", 2, "tru", "", "null", []]:
+        r = proj.call("PATCH", path, {"members_can_use_personal_api_keys": v})
+        error(r, 400, "validation_error", "invalid_input", "Must be a valid boolean.", "members_can_use_personal_api_keys")
+
+
+def test_fields_from_events_render_with_their_declared_json_types(proj):
+    when = now_iso(-2)
+    proj.post_events([
+        {"type": "org.created", "org_id": "o-typed", "name": "Typed", "timestamp": when,
+         "settings": {"enforce_2fa": "yes", "plan_type": 7, "members_can_invite": "x", "customer_id": 9,
+                      "is_member_join_email_enabled": None, "allow_publicly_shared_resources": 0,
+                      "default_experiment_stats_method": "fast", "default_role_id": 5,
+                      "logo_media_id": [1], "is_ai_data_processing_approved": "true",
+                      "members_can_use_personal_api_keys": False}},
+        {"type": "user.created", "user_id": "u-typed", "timestamp": when},
+        {"type": "member.added", "org_id": "o-member-only", "user_id": "u-typed", "timestamp": when},
+    ])
+    org = proj.get("o-typed").json()
+    assert org["enforce_2fa"] is None and org["plan_type"] is None and org["members_can_invite"] is True
+    assert org["customer_id"] is None and org["is_member_join_email_enabled"] is True
+    assert org["allow_publicly_shared_resources"] is True and org["default_experiment_stats_method"] == "bayesian"
+    assert org["default_role_id"] is None and org["logo_media_id"] is None
+    assert org["is_ai_data_processing_approved"] is None and org["members_can_use_personal_api_keys"] is False
+    r = proj.get("o-member-only")
+    assert r.status_code == 200, r.text
+    only = r.json()
+    assert only["name"] == "" and only["slug"] == "o-member-only" and only["member_count"] == 1
+
+
+def raw_request(server, lines):
+    """One HTTP/1.1 request written byte for byte (requests strips header whitespace); the status and the raw answer."""
+    host, port = server.url.split("//")[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as s:
+        s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return int(data.split(b" ", 2)[1]), data
+
+
+def test_bearer_key_with_surrounding_whitespace_authenticates(proj):
+    proj.create({"name": "Spaces"})
+    for authz in [f"Bearer {proj.key}   ", f"Bearer\t{proj.key}", f"Bearer \t {proj.key}\t "]:
+        status, data = raw_request(proj.server, ["GET /api/organizations/ HTTP/1.1", "Host: x", "Connection: close",
+                                                 f"Authorization: {authz}"])
+        assert status == 200, (authz, data)
+        assert b'"Spaces"' in data
+
+
+def test_wrong_method_without_a_valid_key_is_401_before_405(env, proj):
+    url = env.server.url + "/api/organizations/"
+    r = requests.put(url)
+    error(r, 401, "authentication_error", "not_authenticated", "Authentication credentials were not provided.")
+    r = requests.put(url, headers={"Authorization": "Bearer op_bad"})
+    error(r, 401, "authentication_error", "authentication_failed",
+          "Personal API key found in request Authorization header is invalid.")
+    r = requests.put(url, headers={"Authorization": f"Bearer {proj.key}"})
+    error(r, 405, "invalid_request", "method_not_allowed", 'Method "PUT" not allowed.')
+
+
+def test_head_is_served_like_get_without_a_body(proj):
+    proj.create({"name": "Headed"})
+    r = proj.call("HEAD", "/api/organizations/")
+    assert r.status_code == 200 and r.content == b"" and r.headers["Content-Type"] == "application/json"
+    assert int(r.headers["Content-Length"]) == len(proj.call("GET", "/api/organizations/").content)
+    r = proj.server.request("HEAD", "/v1/stats", proj.key)  # every family
+    assert r.status_code == 200 and r.content == b""
+
+
+def test_options_answers_200_with_allow_and_drf_metadata(env, proj):
+    org = proj.create({"name": "Opt"})
+    parses = ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"]
+    for path, allow, name in [
+        ("/api/organizations/", "GET, POST, HEAD, OPTIONS", "Organization List"),
+        (f"/api/organizations/{org['id']}/", "GET, PUT, PATCH, DELETE, HEAD, OPTIONS", "Organization Instance"),
+        (f"/api/organizations/{org['id']}/environments_rollback/", "POST, OPTIONS", "Environments rollback"),
+    ]:
+        r = proj.call("OPTIONS", path)
+        assert r.status_code == 200, r.text
+        assert r.headers["Allow"] == allow
+        assert r.json() == {"name": name, "description": "", "renders": ["application/json"], "parses": parses}
+    r = requests.options(env.server.url + "/api/organizations/")
+    error(r, 401, "authentication_error", "not_authenticated")
+
+
+def test_401_answers_carry_www_authenticate(env):
+    url = env.server.url + "/api/organizations/"
+    for r in [requests.get(url), requests.get(url, headers={"Authorization": "Bearer op_bad"}),
+              requests.delete(url + "x/", params={"personal_api_key": "op_bad"}), requests.put(url)]:
+        assert r.status_code == 401
+        assert r.headers["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+def test_org_ids_in_other_uuid_spellings_find_the_org(proj):
+    org = proj.create({"name": "Spelled"})
+    oid = org["id"]
+    for spelled in [oid.upper(), oid.replace("-", ""), "{" + oid + "}", "urn:uuid:" + oid,
+                    "URN:UUID:" + oid.upper().replace("-", "")]:
+        r = proj.get(spelled)
+        assert r.status_code == 200, (spelled, r.text)
+        assert r.json()["id"] == oid
+    r = proj.call("PATCH", f"/api/organizations/{oid.upper()}/", {"plan_type": "pro"})
+    assert r.status_code == 200 and r.json()["plan_type"] == "pro" and r.json()["id"] == oid
+    proj.post_events([{"type": "org.created", "org_id": "o-exact", "name": "Exact", "timestamp": now_iso(-1)}])
+    assert proj.get("o-exact").status_code == 200
+    error(proj.get("O-EXACT"), 404, "invalid_request", "not_found", "Not found.")
+
+
+def test_204_answer_has_no_content_type_and_no_body(proj):
+    org = proj.create({"name": "Gone"})
+    r = proj.call("DELETE", f"/api/organizations/{org['id']}/")
+    assert r.status_code == 204 and r.content == b""
+    assert "Content-Type" not in r.headers
