@@ -665,6 +665,7 @@ int engine_apply(engine *e, const store_event *ev) {
     version v = {ts, ev->type == EV_ACTIVITY || ev->type == EV_USAGE
                          ? 0
                          : event_content_hash(ev->type, ev->user_id, ev->org_id, ev->team_id, ev->body)};
+    const uint64_t records_before = (uint64_t)p->nusers + p->norgs + p->nteams + p->nmemberships;
     uint32_t user = resolve(p, STORE_KIND_USER, ev->user_num, ev->user_id, ts);
     uint32_t org = resolve(p, STORE_KIND_ORG, ev->org_num, ev->org_id, ts);
     uint32_t team = resolve(p, STORE_KIND_TEAM, ev->team_num, ev->team_id, ts);
@@ -806,6 +807,13 @@ int engine_apply(engine *e, const store_event *ev) {
     p->events++;
     p->version++;
     if (ev->type >= 0 && ev->type < 32) p->events_by_type[ev->type]++;
+    switch ((event_type)ev->type) { /* the events that never change a user's, org's, team's or membership's status */
+    case EV_ACTIVITY: case EV_USAGE: case EV_USER_UPDATED: case EV_MEMBER_ROLE_CHANGED: case EV_TEAM_MEMBER_ADDED:
+    case EV_TEAM_MEMBER_REMOVED: case EV_INVITE_SENT: case EV_INVITE_ACCEPTED: case EV_INVITE_REVOKED:
+        if ((uint64_t)p->nusers + p->norgs + p->nteams + p->nmemberships != records_before) p->entities_version++;
+        break;
+    default: p->entities_version++; break;
+    }
     return 0;
 }
 
@@ -977,12 +985,14 @@ void engine_count(const project_index *p, engine_counts *out) {
 
 void engine_count_cached(project_index *p, engine_counts *out) {
     pthread_mutex_lock(&p->cache_lock);
-    if (!p->counts || p->counts_version != p->version) {
+    if (!p->counts || p->counts_version != p->entities_version) {
         if (!p->counts) p->counts = xmalloc(sizeof *p->counts);
         engine_count(p, p->counts);
-        p->counts_version = p->version;
+        p->counts_version = p->entities_version;
     }
     *out = *p->counts;
+    out->invitations_sent = p->events_by_type[EV_INVITE_SENT]; /* counters: always current */
+    out->events = p->events;
     pthread_mutex_unlock(&p->cache_lock);
 }
 

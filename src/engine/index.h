@@ -267,6 +267,8 @@ typedef struct project_index {
     uint64_t events_by_type[32];
     struct engine_counts *counts; /* engine_count's last answer and the version it is for (a cache, under cache_lock) */
     uint64_t counts_version;
+    uint64_t entities_version; /* bumped by the events that may change engine_count's entity counts (not activity or
+                                * usage of known users): the cache's key */
 } project_index;
 
 typedef struct engine {
@@ -312,7 +314,7 @@ typedef struct engine_counts {
     uint64_t users, users_deactivated, orgs, memberships, teams, invitations_sent, events;
 } engine_counts;
 void engine_count(const project_index *p, engine_counts *out);
-/* The same, counted once per index version (a cache: the caller holds the read lock). */
+/* The same, counted once per entities_version (a cache: the caller holds the read lock). */
 void engine_count_cached(project_index *p, engine_counts *out);
 
 const char *engine_role_name(const project_index *p, uint32_t role);

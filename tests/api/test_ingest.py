@@ -246,3 +246,33 @@ def test_every_event_type_is_accepted(server, admin):
     s = stats(server, admin, "2026-01-10")
     assert (s["users"], s["orgs"], s["memberships"], s["teams"], s["invitations_sent"]) == (3, 1, 1, 1, 1)
     assert s["active_users"] == 1 and s["active_orgs"] == 1
+
+
+def test_stats_stay_exact_through_each_kind_of_change_after_being_read(server, admin):
+    """/v1/stats counts are cached between the events that can change them: each change below must show at once."""
+    def stats():
+        return server.request("GET", "/v1/stats", admin).json()
+
+    def post(*events):
+        assert server.post_events(admin, list(events)).status_code == 200
+
+    post({"type": "user.created", "user_id": "s1", "timestamp": "2026-01-02T00:00:00Z"},
+         {"type": "user.created", "user_id": "s2", "timestamp": "2026-01-02T00:00:00Z"},
+         {"type": "org.created", "org_id": "o1", "name": "O", "timestamp": "2026-01-02T00:00:00Z"},
+         {"type": "member.added", "org_id": "o1", "user_id": "s1", "timestamp": "2026-01-02T00:00:00Z"})
+    s = stats()
+    assert (s["users"], s["orgs"], s["memberships"], s["users_deactivated"]) == (2, 1, 1, 0)
+    post({"type": "activity", "user_id": "s1", "timestamp": "2026-01-03T00:00:00Z"})
+    assert stats()["events"] == s["events"] + 1
+    post({"type": "activity", "user_id": "s3", "timestamp": "2026-01-03T00:00:00Z"})  # names a new user
+    assert stats()["users"] == 3
+    post({"type": "user.deactivated", "user_id": "s2", "timestamp": "2026-01-04T00:00:00Z"})
+    assert stats()["users_deactivated"] == 1
+    post({"type": "member.removed", "org_id": "o1", "user_id": "s1", "timestamp": "2026-01-04T00:00:00Z"})
+    assert stats()["memberships"] == 0
+    post({"type": "invite.sent", "org_id": "o1", "email": "x@y.z", "timestamp": "2026-01-04T00:00:00Z"})
+    assert stats()["invitations_sent"] == 1
+    post({"type": "user.deleted", "user_id": "s3", "timestamp": "2026-01-05T00:00:00Z"},
+         {"type": "org.deleted", "org_id": "o1", "timestamp": "2026-01-05T00:00:00Z"})
+    s = stats()
+    assert (s["users"], s["orgs"]) == (2, 0)
