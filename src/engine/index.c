@@ -91,7 +91,7 @@ static uint32_t intern_user(project_index *p, const char *id, int64_t ts) {
     uint32_t idx;
     size_t len = strlen(id);
     if (strmap_get(&p->user_ids, id, len, &idx) == 0) {
-        if (ts < p->hot[idx].first_seen_ms) p->hot[idx].first_seen_ms = ts;
+        if (ts < p->hot[idx].first_seen_ms) p->hot[idx].first_seen_ms = ts, p->entities_version++;
         return idx;
     }
     if (p->nusers == p->cap_users) {
@@ -114,7 +114,7 @@ static uint32_t intern_org(project_index *p, const char *id, int64_t ts) {
     uint32_t idx;
     size_t len = strlen(id);
     if (strmap_get(&p->org_ids, id, len, &idx) == 0) {
-        if (ts < p->orgs[idx].first_seen_ms) p->orgs[idx].first_seen_ms = ts;
+        if (ts < p->orgs[idx].first_seen_ms) p->orgs[idx].first_seen_ms = ts, p->entities_version++;
         return idx;
     }
     GROW(p->orgs, p->norgs, p->cap_orgs);
@@ -166,7 +166,7 @@ static uint32_t resolve(project_index *p, int kind, int64_t num, const char *id,
     int64_t *first_seen = kind == STORE_KIND_USER ? &p->hot[idx].first_seen_ms
                           : kind == STORE_KIND_ORG ? &p->orgs[idx].first_seen_ms
                                                    : &p->teams[idx].first_seen_ms;
-    if (ts < *first_seen) *first_seen = ts;
+    if (ts < *first_seen) *first_seen = ts, p->entities_version++; /* creation days (charts) may change */
     return idx;
 }
 

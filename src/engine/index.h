@@ -267,8 +267,9 @@ typedef struct project_index {
     uint64_t events_by_type[32];
     struct engine_counts *counts; /* engine_count's last answer and the version it is for (a cache, under cache_lock) */
     uint64_t counts_version;
-    uint64_t entities_version; /* bumped by the events that may change engine_count's entity counts (not activity or
-                                * usage of known users): the cache's key */
+    uint64_t entities_version; /* bumped by the events that may change entity counts or creation times (not activity
+                                * or usage of known users at later times): the key of the caches below */
+    struct created_days *created_days; /* signups and orgs created per day (insights.c), for entities_version */
 } project_index;
 
 typedef struct engine {

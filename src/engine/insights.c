@@ -796,9 +796,13 @@ const id_ranks *insights_user_ranks(project_index *p) {
     return &p->user_ranks;
 }
 
+static void created_days_free(struct created_days *cd);
+
 void insights_cache_clear(project_index *p) {
     for (size_t i = 0; i < p->nreports; i++) report_release(p->reports[i]);
     p->nreports = 0;
+    created_days_free(p->created_days);
+    p->created_days = NULL;
     if (p->scratch) {
         free(p->scratch->rows);
         free(p->scratch->keys);
@@ -982,6 +986,51 @@ static uint64_t days_sum(const project_index *p, int32_t from, int32_t to) {
     return sum;
 }
 
+/* Users and orgs (not deleted) by creation day, counted in one pass over the entities and kept until an event
+ * changes a creation time or a deleted status (entities_version). Under cache_lock. */
+typedef struct created_days {
+    uint64_t version;
+    int32_t first; /* day of index 0 */
+    uint32_t ndays;
+    uint32_t *users, *orgs;
+} created_days;
+
+static void created_days_free(struct created_days *cd) {
+    if (!cd) return;
+    free(cd->users), free(cd->orgs), free(cd);
+}
+
+static const created_days *created_days_of(project_index *p) {
+    created_days *cd = p->created_days;
+    if (cd && cd->version == p->entities_version) return cd;
+    created_days_free(cd);
+    cd = p->created_days = xcalloc(1, sizeof *cd);
+    cd->version = p->entities_version;
+    int32_t lo = INT32_MAX, hi = INT32_MIN;
+    for (uint32_t i = 0; i < p->nusers; i++) {
+        if (p->users[i].deleted) continue;
+        int32_t d = time_day_of(engine_user_created_ms(p, &p->users[i]));
+        lo = d < lo ? d : lo, hi = d > hi ? d : hi;
+    }
+    for (uint32_t i = 0; i < p->norgs; i++) {
+        const org_rec *o = &p->orgs[i];
+        if (o->deleted) continue;
+        int32_t d = time_day_of(o->has_created ? o->created_ms : o->first_seen_ms);
+        lo = d < lo ? d : lo, hi = d > hi ? d : hi;
+    }
+    if (lo > hi) return cd; /* nothing */
+    cd->first = lo, cd->ndays = (uint32_t)(hi - lo + 1);
+    cd->users = xcalloc(cd->ndays, sizeof *cd->users);
+    cd->orgs = xcalloc(cd->ndays, sizeof *cd->orgs);
+    for (uint32_t i = 0; i < p->nusers; i++)
+        if (!p->users[i].deleted) cd->users[time_day_of(engine_user_created_ms(p, &p->users[i])) - lo]++;
+    for (uint32_t i = 0; i < p->norgs; i++) {
+        const org_rec *o = &p->orgs[i];
+        if (!o->deleted) cd->orgs[time_day_of(o->has_created ? o->created_ms : o->first_seen_ms) - lo]++;
+    }
+    return cd;
+}
+
 int insights_chart(project_index *p, chart_metric m, chart_cadence c, int32_t start_day, int32_t end_day, int64_t now_ms,
                    chart_point **out, size_t *n) {
     *out = NULL, *n = 0;
@@ -992,21 +1041,16 @@ int insights_chart(project_index *p, chart_metric m, chart_cadence c, int32_t st
     chart_point *pts = xcalloc(count ? count : 1, sizeof *pts);
     int32_t range_end = chart_bucket_next(c, last);
     int64_t *per_day = NULL;
-    if (m == CHART_SIGNUPS || m == CHART_ORGS_CREATED) { /* one pass over the entities, counted by creation day */
+    if (m == CHART_SIGNUPS || m == CHART_ORGS_CREATED) { /* from the per-day counts by creation day */
         per_day = xcalloc((size_t)(range_end - first), sizeof *per_day);
-        if (m == CHART_SIGNUPS) {
-            for (uint32_t i = 0; i < p->nusers; i++) {
-                const user_rec *u = &p->users[i];
-                int32_t d = time_day_of(engine_user_created_ms(p, u));
-                if (!u->deleted && d >= first && d < range_end) per_day[d - first]++;
-            }
-        } else {
-            for (uint32_t i = 0; i < p->norgs; i++) {
-                const org_rec *o = &p->orgs[i];
-                int32_t d = time_day_of(o->has_created ? o->created_ms : o->first_seen_ms);
-                if (!o->deleted && d >= first && d < range_end) per_day[d - first]++;
-            }
+        pthread_mutex_lock(&p->cache_lock);
+        const created_days *cd = created_days_of(p);
+        const uint32_t *counts = m == CHART_SIGNUPS ? cd->users : cd->orgs;
+        for (int32_t d = first; d < range_end; d++) {
+            int64_t k = (int64_t)d - cd->first;
+            if (k >= 0 && k < (int64_t)cd->ndays) per_day[d - first] = counts[k];
         }
+        pthread_mutex_unlock(&p->cache_lock);
     }
     int cached = m == CHART_ACTIVE_USERS || m == CHART_ACTIVE_ORGS;
     if (cached) pthread_mutex_lock(&p->cache_lock);

@@ -515,3 +515,19 @@ def test_a_cached_active_orgs_bucket_changes_when_a_membership_arrives_late_or_a
     assert proj.results("active_orgs", **day) == [("2025-12-02", 2)]
     proj.post([org_deleted(2, "2026-01-01T00:00:00Z")])
     assert proj.results("active_orgs", **day) == [("2025-12-02", 1)]
+
+
+def test_a_signup_day_moves_when_an_earlier_event_names_a_user_known_only_from_activity(proj):
+    """Signups per day are kept between the events that change a creation time: an earlier activity of a user without
+    user.created must move its signup at once, and so must a deletion and a user.created."""
+    q = dict(cadence="Daily", start_date="2026-01-01", end_date="2026-01-05")
+    proj.post([act(1, "2026-01-04T10:00:00Z")])
+    assert proj.results("signups", **q)[3] == ("2026-01-04", 1)
+    proj.post([act(1, "2026-01-02T10:00:00Z")])  # seen earlier: it signed up then
+    r = dict(proj.results("signups", **q))
+    assert (r["2026-01-02"], r["2026-01-04"]) == (1, 0)
+    proj.post([user(1, "2026-01-01T09:00:00Z")])  # its user.created sets the time
+    r = dict(proj.results("signups", **q))
+    assert (r["2026-01-01"], r["2026-01-02"]) == (1, 0)
+    proj.post([user_deleted(1, "2026-01-05T00:00:00Z")])
+    assert sum(v for _, v in proj.results("signups", **q)) == 0
