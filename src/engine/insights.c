@@ -123,13 +123,13 @@ static void ranks_refresh(const project_index *p, id_ranks *r, uint32_t count, i
             if (strcmp(id_of(p, r->order[mid]), id) <= 0) lo = mid + 1;
             else hi = mid;
         }
-        memcpy(order + k, r->order + from, (size_t)(lo - from) * sizeof *order);
+        if (lo > from) memcpy(order + k, r->order + from, (size_t)(lo - from) * sizeof *order);
         k += lo - from;
         from = lo;
         if (first_changed == UINT32_MAX) first_changed = k;
         order[k++] = added[j];
     }
-    memcpy(order + k, r->order + from, (size_t)(r->count - from) * sizeof *order);
+    if (r->count > from) memcpy(order + k, r->order + from, (size_t)(r->count - from) * sizeof *order);
     free(added);
     free(r->order);
     r->order = order;
