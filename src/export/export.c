@@ -9,6 +9,7 @@
 #include "export/export_int.h"
 #include "util/buf.h"
 #include "util/log.h"
+#include "util/strmap.h"
 #include "util/time.h"
 
 static const char *const models[] = {"events", "persons", "usage", NULL};
@@ -108,6 +109,66 @@ static int load_record(void *ctx, const store_export_rec *r) {
     return 0;
 }
 
+/* Reading the store's records again (export__refresh). */
+typedef struct refresh_ctx {
+    export_service *x;
+    json_t *arr;  /* the kind's array */
+    strmap by_id; /* id -> index in arr; keys are the "id" strings of arr's objects, which a merge keeps */
+} refresh_ctx;
+
+static int merge_record(void *ctx, const store_export_rec *r) {
+    refresh_ctx *c = ctx;
+    json_error_t jerr;
+    json_t *obj = json_loads(r->doc, 0, &jerr);
+    if (!json_is_object(obj)) {
+        log_error("export: record %s unreadable", r->id);
+        json_decref(obj);
+        return 0;
+    }
+    uint32_t at;
+    if (strmap_get(&c->by_id, r->id, strlen(r->id), &at) != 0) {
+        json_array_append_new(c->arr, obj);
+        json_t *added = json_array_get(c->arr, json_array_size(c->arr) - 1);
+        const char *id = export__str(added, "id");
+        if (id) strmap_put(&c->by_id, id, strlen(id), (uint32_t)(json_array_size(c->arr) - 1));
+        return 0;
+    }
+    json_t *cur = json_array_get(c->arr, at);
+    json_object_del(obj, "id"); /* the same; the map's key points at cur's */
+    const char *k;
+    json_t *v;
+    void *tmp;
+    json_object_foreach_safe(cur, tmp, k, v) {
+        if (strcmp(k, "id") != 0 && !json_object_get(obj, k)) json_object_del(cur, k);
+    }
+    json_object_update(cur, obj);
+    json_decref(obj);
+    return 0;
+}
+
+int export__refresh(export_service *x) {
+    if (!x->shared) return 0;
+    int64_t v;
+    if (store_export_version(x->store, &v) != STORE_OK) return -1;
+    if (v == x->version) return 0;
+    json_t *arrs[3] = {x->exports, x->runs, x->backfills};
+    int rc = 0;
+    for (int kind = 0; kind < 3 && rc == 0; kind++) {
+        refresh_ctx c = {.x = x, .arr = arrs[kind]};
+        strmap_init(&c.by_id);
+        size_t i;
+        json_t *o;
+        json_array_foreach(c.arr, i, o) {
+            const char *id = export__str(o, "id");
+            if (id) strmap_put(&c.by_id, id, strlen(id), (uint32_t)i);
+        }
+        if (store_export_list(x->store, kind, merge_record, &c) != STORE_OK) rc = -1;
+        strmap_free(&c.by_id);
+    }
+    if (rc == 0) x->version = v;
+    return rc;
+}
+
 int export_service_create(store *s, engine *e, export_service **out) {
     export_service *x = xcalloc(1, sizeof *x);
     x->store = s;
@@ -118,7 +179,8 @@ int export_service_create(store *s, engine *e, export_service **out) {
     x->exports = json_array();
     x->runs = json_array();
     x->backfills = json_array();
-    if (sodium_init() < 0 || store_export_list(s, STORE_EXPORT_DEF, load_record, x) != STORE_OK ||
+    x->shared = store_is_shared(s);
+    if (sodium_init() < 0 || store_export_version(s, &x->version) != STORE_OK || store_export_list(s, STORE_EXPORT_DEF, load_record, x) != STORE_OK ||
         store_export_list(s, STORE_EXPORT_RUN, load_record, x) != STORE_OK ||
         store_export_list(s, STORE_EXPORT_BACKFILL, load_record, x) != STORE_OK) {
         export_service_free(x);
@@ -127,10 +189,11 @@ int export_service_create(store *s, engine *e, export_service **out) {
     }
     /* A run that was Running when the process died runs again: its destination write is idempotent per run id
      * (File: the same name, renamed into place; Postgres: the run id committed with its rows; HTTP: the same
-     * Idempotency-Key). */
+     * Idempotency-Key). On a shared store another node may be running it right now: the runner does this under
+     * the exports lock instead (run.c). */
     size_t i;
     json_t *run;
-    json_array_foreach(x->runs, i, run) {
+    if (!x->shared) json_array_foreach(x->runs, i, run) {
         const char *st = export__str(run, "status");
         if (st && strcmp(st, "Running") == 0) {
             json_object_set_new(run, "status", json_string("Starting"));
@@ -307,6 +370,7 @@ static int apply_input(export_service *x, json_t *d, const json_t *in, int creat
 int export_list(export_service *x, int64_t project_id, const char *org_id, json_t **out) {
     json_t *arr = json_array();
     pthread_mutex_lock(&x->lock);
+    export__refresh(x);
     for (size_t i = json_array_size(x->exports); i-- > 0;) {
         json_t *d = json_array_get(x->exports, i);
         if (export__int(d, "_project_id", -1) == project_id && strcmp(export__str(d, "_org_id"), org_id) == 0 &&
@@ -339,6 +403,7 @@ int export_create(export_service *x, int64_t project_id, const char *org_id, con
     json_object_set_new(d, "_org_id", json_string(org_id));
     json_object_set_new(d, "_created_ms", json_integer(now));
     pthread_mutex_lock(&x->lock);
+    export__refresh(x);
     int rc = apply_input(x, d, in, 1, 0, now, err);
     if (rc == 0 && export__save(x, STORE_EXPORT_DEF, d) != 0) rc = fail(err, 500, "error", NULL, "A server error occurred.");
     if (rc == 0) {
@@ -354,6 +419,7 @@ int export_create(export_service *x, int64_t project_id, const char *org_id, con
 int export_get(export_service *x, int64_t project_id, const char *org_id, const char *id, json_t **out,
                export_err *err) {
     pthread_mutex_lock(&x->lock);
+    export__refresh(x);
     json_t *d = find_def(x, project_id, org_id, id);
     *out = d ? render_def(x, d) : NULL;
     pthread_mutex_unlock(&x->lock);
@@ -378,6 +444,7 @@ int export_update(export_service *x, int64_t project_id, const char *org_id, con
     *out = NULL;
     int64_t now = time_now_ms();
     pthread_mutex_lock(&x->lock);
+    export__refresh(x);
     json_t *d = find_def(x, project_id, org_id, id);
     int rc;
     if (!d) {
@@ -404,6 +471,7 @@ int export_update(export_service *x, int64_t project_id, const char *org_id, con
 int export_delete(export_service *x, int64_t project_id, const char *org_id, const char *id, export_err *err) {
     int64_t now = time_now_ms();
     pthread_mutex_lock(&x->lock);
+    export__refresh(x);
     json_t *d = find_def(x, project_id, org_id, id);
     if (d) {
         json_object_set_new(d, "_deleted", json_true());
@@ -419,6 +487,7 @@ int export_pause(export_service *x, int64_t project_id, const char *org_id, cons
                  export_err *err) {
     int64_t now = time_now_ms();
     pthread_mutex_lock(&x->lock);
+    export__refresh(x);
     json_t *d = find_def(x, project_id, org_id, id);
     if (d) {
         int was = json_is_true(json_object_get(d, "paused"));
@@ -525,6 +594,7 @@ int export_backfill_create(export_service *x, int64_t project_id, const char *or
     *out_id = NULL;
     int64_t now = time_now_ms();
     pthread_mutex_lock(&x->lock);
+    export__refresh(x);
     json_t *d = find_def(x, project_id, org_id, id);
     int rc = 0;
     int64_t start = -1, end = -1;
@@ -589,6 +659,7 @@ static int list_children(export_service *x, json_t *arr, int64_t project_id, con
                          json_t *(*render)(const json_t *), json_t **out, export_err *err) {
     *out = NULL;
     pthread_mutex_lock(&x->lock);
+    export__refresh(x);
     json_t *d = find_def(x, project_id, org_id, id);
     if (d) {
         *out = json_array();
@@ -614,6 +685,7 @@ static int get_child(export_service *x, json_t *arr, int64_t project_id, const c
                      const char *cid, json_t *(*render)(const json_t *), json_t **out, export_err *err) {
     *out = NULL;
     pthread_mutex_lock(&x->lock);
+    export__refresh(x);
     json_t *d = find_def(x, project_id, org_id, id);
     json_t *c = d ? find_child(arr, id, cid) : NULL;
     if (c) *out = render(c);
@@ -635,6 +707,7 @@ int export_backfill_cancel(export_service *x, int64_t project_id, const char *or
                            const char *bid, export_err *err) {
     int64_t now = time_now_ms();
     pthread_mutex_lock(&x->lock);
+    export__refresh(x);
     json_t *d = find_def(x, project_id, org_id, id);
     json_t *b = d ? find_child(x->backfills, id, bid) : NULL;
     int rc = 0;
@@ -682,6 +755,7 @@ int export_run_retry(export_service *x, int64_t project_id, const char *org_id, 
                      char **out_id, export_err *err) {
     *out_id = NULL;
     pthread_mutex_lock(&x->lock);
+    export__refresh(x);
     json_t *d = find_def(x, project_id, org_id, id);
     json_t *r = d ? find_child(x->runs, id, run_id) : NULL;
     if (r) {
@@ -700,6 +774,7 @@ int export_run_cancel(export_service *x, int64_t project_id, const char *org_id,
                       export_err *err) {
     int64_t now = time_now_ms();
     pthread_mutex_lock(&x->lock);
+    export__refresh(x);
     json_t *d = find_def(x, project_id, org_id, id);
     json_t *r = d ? find_child(x->runs, id, run_id) : NULL;
     int rc = 0;

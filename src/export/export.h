@@ -50,8 +50,10 @@ int export_scheduler_settle(export_service *x, int64_t timeout_ms);
  * after): sleep this long just before each destination commit, or just after it (before the run is marked
  * Completed), so a test can kill the process at either point of a run. */
 void export_set_test_delay(int64_t ms, int after_commit);
-/* Is this node the one that runs exports? One node today; a PostgreSQL advisory lock with several (issue 7). */
+/* Is this node the one that runs exports now? Takes the store's named lock "exports" (store_lock_try: always
+ * granted on an unshared store); when it returns 1 the caller runs one scheduling pass, then export_node_release. */
 int export_node_is_runner(export_service *x);
+void export_node_release(export_service *x);
 
 /* ---- API operations (api_exports.c). `org_id` is the org of the path, already resolved. Each returns 0 with *out
  * the caller's (json_decref), or -1 with *err filled. Lists are newest first. ---- */

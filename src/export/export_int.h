@@ -20,8 +20,14 @@ struct export_service {
     int started, stopping;
     uint64_t wake_gen, idle_gen; /* wakes asked for; the last one after which the scheduler found nothing due */
     pthread_cond_t idle;         /* signalled when idle_gen moves (export_scheduler_settle waits on it) */
+    int shared;                  /* several nodes share the store: the arrays are a cache of its records */
+    int64_t version;             /* store_export_version when the arrays were last read from the store */
 };
 
+/* When the store is shared (several nodes), bring the arrays up to date with the store's records if any node
+ * changed one since the last read: changed records are updated in place (a running job keeps a pointer to its run),
+ * new ones appended. A no-op on an unshared store. x->lock held. Returns 0 or -1 (logged; the cache stays). */
+int export__refresh(export_service *x);
 /* Write one record through to the store (kind STORE_EXPORT_*). Returns 0 or -1 (logged). */
 int export__save(export_service *x, int kind, json_t *obj);
 /* A new random UUID (v4) into out[37]. */

@@ -26,7 +26,14 @@
  * cancel its running backfills.
  *
  * Exactly once at the destination: each destination writes a run idempotently by run id (dest.c), so re-running an
- * interrupted run replaces or skips what the first attempt may have left. */
+ * interrupted run replaces or skips what the first attempt may have left.
+ *
+ * Several nodes on one PostgreSQL database: each node has this thread, but a pass (plan, then at most one run) is
+ * made only by the node that holds the store's named lock "exports" (a session advisory lock), taken before each
+ * pass and released after it; the pass starts by re-reading the records any node changed (export__refresh), so the
+ * runner works from the store's current definitions, runs and backfills, whichever node made them. When the runner
+ * dies its connection ends and the lock is free: the next node to take it finds the interrupted run Running and
+ * runs it again (recover_interrupted). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,9 +59,32 @@ void export_set_test_delay(int64_t ms, int after_commit) {
     test_delay_after = after_commit;
 }
 
+static int status_is(const json_t *r, const char *s) { return strcmp(export__str(r, "status"), s) == 0; }
+
+#define RUNNER_LOCK "exports"
+
 int export_node_is_runner(export_service *x) {
-    (void)x;
-    return 1;
+    int got = 0;
+    if (store_lock_try(x->store, RUNNER_LOCK, &got) != STORE_OK) return 0;
+    return got;
+}
+
+void export_node_release(export_service *x) { store_unlock(x->store, RUNNER_LOCK); }
+
+/* On a shared store, the runner of this pass holds the exports lock, so no other node is executing a run: a run
+ * found Running was interrupted (its node died, or lost its connection to the database) and runs again, as after a
+ * restart on one node (export_service_create). */
+static void recover_interrupted(export_service *x, int64_t now) {
+    if (!x->shared) return;
+    for (size_t i = x->first_open; i < json_array_size(x->runs); i++) {
+        json_t *r = json_array_get(x->runs, i);
+        if (!status_is(r, "Running")) continue;
+        json_object_set_new(r, "status", json_string("Starting"));
+        json_object_set_new(r, "_next_attempt_ms", json_integer(0));
+        export__set_time(r, "last_updated_at", now);
+        export__save(x, STORE_EXPORT_RUN, r);
+        log_info("export: run %s was interrupted on another node; it runs again", export__str(r, "id"));
+    }
 }
 
 static json_t *def_by_id(export_service *x, const char *id) {
@@ -108,7 +138,6 @@ static json_t *run_by_id(export_service *x, const char *id) {
     return NULL;
 }
 
-static int status_is(const json_t *r, const char *s) { return strcmp(export__str(r, "status"), s) == 0; }
 static int unfinished(const json_t *r) {
     return status_is(r, "Starting") || status_is(r, "Running") || status_is(r, "FailedRetryable");
 }
@@ -244,6 +273,7 @@ static int job_cancelled(void *ctx) {
     job *j = ctx;
     if (test_delay_ms > 0 && !test_delay_after) usleep((useconds_t)(test_delay_ms * 1000));
     pthread_mutex_lock(&j->x->lock);
+    export__refresh(j->x); /* a cancel made on another node */
     int c = status_is(j->run, "Cancelled");
     pthread_mutex_unlock(&j->x->lock);
     return c;
@@ -284,6 +314,7 @@ static void execute(export_service *x, json_t *r) {
     json_decref(dest);
 
     pthread_mutex_lock(&x->lock);
+    export__refresh(x); /* changes other nodes made meanwhile (a cancel) */
     now = time_now_ms();
     d = def_by_id(x, j.export_id); /* an update meanwhile replaced the object */
     if (status_is(r, "Cancelled")) {
@@ -330,13 +361,18 @@ static void *scheduler_main(void *arg) {
         uint64_t gen = x->wake_gen;
         int64_t now = time_now_ms();
         int worked = 0;
+        /* the exports lock is held for one pass (planning and at most one run), and taken again for the next: it
+         * goes with the connection, so a node that lost it must not go on as the runner */
         if (export_node_is_runner(x)) {
+            export__refresh(x);
+            recover_interrupted(x, now);
             worked = plan(x, now) > 0;
             json_t *r = pick(x, now);
             if (r) {
                 execute(x, r); /* releases and retakes x->lock */
                 worked = 1;
             }
+            export_node_release(x);
         }
         if (worked) continue;
         x->idle_gen = gen;

@@ -78,3 +78,11 @@ int store_export_events(store *s, int64_t project_id, int by, int64_t from_ms, i
                         void *ctx) {
     return s->backend->export_events ? s->backend->export_events(s, project_id, by, from_ms, to_ms, fn, ctx) : STORE_EIO;
 }
+
+int store_export_version(store *s, int64_t *out) {
+    if (!s->backend->export_version) {
+        *out = 0;
+        return STORE_OK;
+    }
+    return s->backend->export_version(s, out);
+}

@@ -94,6 +94,7 @@ typedef struct store_backend {
     int (*export_list)(store *s, int kind, int (*fn)(void *ctx, const struct store_export_rec *r), void *ctx);
     int (*export_events)(store *s, int64_t project_id, int by, int64_t from_ms, int64_t to_ms, store_event_fn fn,
                          void *ctx);
+    int (*export_version)(store *s, int64_t *out); /* optional: NULL = 0 */
 } store_backend;
 
 struct store {
@@ -174,6 +175,10 @@ int store_export_list(store *s, int kind, store_export_fn fn, void *ctx);
 #define STORE_BY_TIMESTAMP 1
 int store_export_events(store *s, int64_t project_id, int by, int64_t from_ms, int64_t to_ms, store_event_fn fn,
                         void *ctx);
+/* A number that changes whenever any process sharing the store has put an export record since (PostgreSQL: a
+ * counter bumped in each put's transaction), so a node re-reads the records only after a change. Stores that
+ * one process owns answer 0. */
+int store_export_version(store *s, int64_t *out);
 
 /* Backend constructors. */
 int store_sqlite_open(const char *dir, store **out, char *err, size_t errlen);

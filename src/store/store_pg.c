@@ -78,6 +78,14 @@ static const char *const migrations[] = {
     " received_at bigint NOT NULL, type smallint NOT NULL, event_id text, user_num bigint, org_num bigint,"
     " team_num bigint, body text, PRIMARY KEY(project_id, seq), UNIQUE(project_id, event_id));"
     "CREATE INDEX events_seq_idx ON events(seq);",
+    /* 2: batch exports (definitions, runs, backfills as JSON documents, see store.h), and export_clock, a one-row
+     * counter every put bumps in its own transaction, so a node can tell cheaply whether any node changed a record
+     * since it last read them (store_export_version). export_clock is a reference table, like projects. */
+    "CREATE TABLE export_records(project_id bigint NOT NULL, kind smallint NOT NULL, id text NOT NULL,"
+    " parent_id text NOT NULL, created_at bigint NOT NULL, doc text NOT NULL, PRIMARY KEY(project_id, kind, id));"
+    "CREATE INDEX export_records_created ON export_records(kind, created_at, id);"
+    "CREATE TABLE export_clock(one smallint PRIMARY KEY CHECK (one = 1), changes bigint NOT NULL);"
+    "INSERT INTO export_clock VALUES(1, 0);",
 };
 
 /* ---- statements ---- */
@@ -725,6 +733,170 @@ static int pg_wait_change(store *base, int timeout_ms) {
     return STORE_OK;
 }
 
+/* ---- batch exports ---- */
+
+static int pg_export_put(store *base, const store_export_rec *r) {
+    pg_store *s = (pg_store *)base;
+    pthread_mutex_lock(&s->lock);
+    num_text project = i64_text(r->project_id), kind = i64_text(r->kind), created = i64_text(r->created_ms);
+    const char *p[] = {project.s, kind.s, r->id, r->parent_id, created.s, r->doc};
+    int rc = exec_ok(s, "export_put", "BEGIN", 0, NULL);
+    if (rc == STORE_OK)
+        rc = exec_ok(s, "export_put",
+                     "INSERT INTO export_records(project_id, kind, id, parent_id, created_at, doc)"
+                     " VALUES($1::bigint, $2::smallint, $3, $4, $5::bigint, $6)"
+                     " ON CONFLICT (project_id, kind, id) DO UPDATE SET parent_id = EXCLUDED.parent_id,"
+                     " created_at = EXCLUDED.created_at, doc = EXCLUDED.doc",
+                     6, p);
+    if (rc == STORE_OK) rc = exec_ok(s, "export_put", "UPDATE export_clock SET changes = changes + 1", 0, NULL);
+    if (rc == STORE_OK) rc = exec_ok(s, "export_put", "COMMIT", 0, NULL);
+    if (rc != STORE_OK) recover(s);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+static int pg_export_list(store *base, int kind, store_export_fn fn, void *ctx) {
+    pg_store *s = (pg_store *)base;
+    pthread_mutex_lock(&s->lock);
+    num_text k = i64_text(kind);
+    const char *p[] = {k.s};
+    PGresult *r;
+    int rc = tuples_ok(s, "export_list",
+                       "SELECT id, project_id, parent_id, created_at, doc FROM export_records WHERE kind = $1::smallint"
+                       " ORDER BY created_at, id",
+                       1, p, &r);
+    if (rc == STORE_OK) {
+        for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
+            store_export_rec rec = {
+                .kind = kind,
+                .id = PQgetvalue(r, i, 0),
+                .project_id = get_i64(r, i, 1),
+                .parent_id = PQgetvalue(r, i, 2),
+                .created_ms = get_i64(r, i, 3),
+                .doc = PQgetvalue(r, i, 4),
+            };
+            rc = fn(ctx, &rec);
+        }
+        PQclear(r);
+    } else {
+        recover(s);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+static int pg_export_version(store *base, int64_t *out) {
+    pg_store *s = (pg_store *)base;
+    pthread_mutex_lock(&s->lock);
+    PGresult *r;
+    int rc = tuples_ok(s, "export_version", "SELECT changes FROM export_clock", 0, NULL, &r);
+    if (rc == STORE_OK) {
+        *out = PQntuples(r) == 1 ? get_i64(r, 0, 0) : 0;
+        PQclear(r);
+    } else {
+        recover(s);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+/* Reading a window of received time: as store_sqlite.c does, by binary search over seq (events_seq_idx) instead of
+ * an index on received_at, which would cost every append a third B-tree (the import rate on PostgreSQL is bounded
+ * by the appends' index writes). received_at does not decrease along seq except across a clock step or, with
+ * several nodes, by the skew between their clocks plus the time an append waits for APPEND_LOCK; the seq range is
+ * widened by RECEIVED_SLACK_MS on both sides and rows are filtered exactly by received_at. The rows are then read
+ * by the primary key (project_id, seq), EXPORT_PAGE at a time, each page in one snapshot with the entity numbers
+ * its events use. */
+#define EXPORT_PAGE 2000
+#define RECEIVED_SLACK_MS 60000
+
+/* The first seq whose received_at >= t (max seq + 1 when none). */
+static int seq_received_lower_bound(pg_store *s, int64_t t, int64_t *out) {
+    PGresult *r;
+    if (tuples_ok(s, "export_events", "SELECT coalesce(max(seq), 0) FROM events", 0, NULL, &r)) return STORE_EIO;
+    int64_t lo = 0, hi = get_i64(r, 0, 0) + 1;
+    PQclear(r);
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        num_text m = i64_text(mid);
+        const char *p[] = {m.s};
+        if (tuples_ok(s, "export_events", "SELECT seq, received_at FROM events WHERE seq >= $1::bigint ORDER BY seq LIMIT 1",
+                      1, p, &r))
+            return STORE_EIO;
+        if (PQntuples(r) == 1 && get_i64(r, 0, 1) < t)
+            lo = get_i64(r, 0, 0) + 1;
+        else
+            hi = mid;
+        PQclear(r);
+    }
+    *out = lo;
+    return STORE_OK;
+}
+
+static int pg_export_events(store *base, int64_t project_id, int by, int64_t from_ms, int64_t to_ms,
+                            store_event_fn fn, void *ctx) {
+    pg_store *s = (pg_store *)base;
+    const char *sql = by == STORE_BY_RECEIVED
+        ? "SELECT seq, project_id, ts, received_at, type, event_id, user_num, org_num, team_num, body FROM events"
+          " WHERE project_id = $1::bigint AND seq > $4::bigint AND seq < $6::bigint AND received_at >= $2::bigint"
+          " AND received_at < $3::bigint ORDER BY seq LIMIT $5::int"
+        : "SELECT seq, project_id, ts, received_at, type, event_id, user_num, org_num, team_num, body FROM events"
+          " WHERE project_id = $1::bigint AND seq > $4::bigint AND seq < $6::bigint AND ts >= $2::bigint"
+          " AND ts < $3::bigint ORDER BY seq LIMIT $5::int";
+    int64_t after = 0, upto = INT64_MAX;
+    if (by == STORE_BY_RECEIVED) {
+        pthread_mutex_lock(&s->lock);
+        int rc = seq_received_lower_bound(s, from_ms - RECEIVED_SLACK_MS, &after);
+        if (rc == STORE_OK) rc = seq_received_lower_bound(s, to_ms + RECEIVED_SLACK_MS, &upto);
+        if (rc != STORE_OK) recover(s);
+        pthread_mutex_unlock(&s->lock);
+        if (rc != STORE_OK) return rc;
+        after--; /* the scan takes seq > after */
+    }
+    num_text project = i64_text(project_id), from = i64_text(from_ms), to = i64_text(to_ms), page = i64_text(EXPORT_PAGE),
+             last = i64_text(upto);
+    for (;;) {
+        pthread_mutex_lock(&s->lock);
+        num_text a = i64_text(after);
+        const char *p[] = {project.s, from.s, to.s, a.s, page.s, last.s};
+        PGresult *r = NULL;
+        int rc = exec_ok(s, "export_events", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL);
+        if (rc == STORE_OK) rc = entities_refresh(s);
+        if (rc == STORE_OK) rc = tuples_ok(s, "export_events", sql, 6, p, &r);
+        if (rc == STORE_OK) rc = exec_ok(s, "export_events", "COMMIT", 0, NULL);
+        if (rc != STORE_OK) {
+            PQclear(r);
+            recover(s);
+            pthread_mutex_unlock(&s->lock);
+            return rc;
+        }
+        /* the callbacks run under the store's mutex, as on SQLite: they must not call the store */
+        int rows = PQntuples(r);
+        for (int i = 0; i < rows && rc == 0; i++) {
+            store_event e = {
+                .seq = get_i64(r, i, 0),
+                .project_id = get_i64(r, i, 1),
+                .ts_ms = get_i64(r, i, 2),
+                .received_ms = get_i64(r, i, 3),
+                .type = (int)get_i64(r, i, 4),
+                .id = get_text(r, i, 5),
+                .user_num = get_i64(r, i, 6),
+                .org_num = get_i64(r, i, 7),
+                .team_num = get_i64(r, i, 8),
+                .body = get_text(r, i, 9),
+            };
+            e.user_id = store_entities_name(&s->ents, e.project_id, STORE_KIND_USER, e.user_num);
+            e.org_id = store_entities_name(&s->ents, e.project_id, STORE_KIND_ORG, e.org_num);
+            e.team_id = store_entities_name(&s->ents, e.project_id, STORE_KIND_TEAM, e.team_num);
+            after = e.seq;
+            rc = fn(ctx, &e);
+        }
+        PQclear(r);
+        pthread_mutex_unlock(&s->lock);
+        if (rc != STORE_OK || rows < EXPORT_PAGE) return rc;
+    }
+}
+
 static const store_backend pg_backend = {
     .name = "postgres",
     .close = pg_close,
@@ -743,6 +915,10 @@ static const store_backend pg_backend = {
     .lock_try = pg_lock_try,
     .unlock = pg_unlock,
     .wait_change = pg_wait_change,
+    .export_put = pg_export_put,
+    .export_list = pg_export_list,
+    .export_events = pg_export_events,
+    .export_version = pg_export_version,
 };
 
 int store_pg_open(const char *url, store **out, char *err, size_t errlen) {
