@@ -57,6 +57,28 @@ static const char *py_type(const json_t *v) {
            : json_is_array(v) ? "list" : json_is_object(v) ? "dict" : "NoneType";
 }
 
+/* include_events / exclude_events: absent, null, or a list of event type names (strings). */
+static int validate_event_lists(const json_t *cfg, export_err *err) {
+    static const char *const names[] = {"include_events", "exclude_events"};
+    for (int n = 0; n < 2; n++) {
+        json_t *v = json_object_get(cfg, names[n]), *item;
+        size_t i;
+        if (!v || json_is_null(v)) continue;
+        char msg[128];
+        if (!json_is_array(v)) {
+            snprintf(msg, sizeof msg, "Configuration has invalid type: got '%s', expected 'list'", py_type(v));
+            return verr(err, "invalid_input", "destination__non_field_errors", "%s", msg);
+        }
+        json_array_foreach(v, i, item) {
+            if (json_is_string(item)) continue;
+            snprintf(msg, sizeof msg, "Configuration has invalid type: got '%s' in '%s', expected 'str'", py_type(item),
+                     names[n]);
+            return verr(err, "invalid_input", "destination__non_field_errors", "%s", msg);
+        }
+    }
+    return 0;
+}
+
 int export_dest_validate(const json_t *destination, export_err *err) {
     const char *type = json_string_value(json_object_get(destination, "type"));
     json_t *cfg = json_object_get(destination, "config");
@@ -71,6 +93,7 @@ int export_dest_validate(const json_t *destination, export_err *err) {
         for (int i = 0; keys[i].name && !known; i++) known = strcmp(keys[i].name, k) == 0;
         if (!known) return verr(err, "invalid_input", "destination__non_field_errors", "Configuration has unknown field/s: '%s'", k);
     }
+    if (validate_event_lists(cfg, err) != 0) return -1;
     for (int i = 0; keys[i].name; i++) {
         v = json_object_get(cfg, keys[i].name);
         if (!v || json_is_null(v)) {

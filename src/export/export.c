@@ -270,12 +270,24 @@ json_t *export__render_run(const json_t *run) {
 
 static json_t *render_plain(const json_t *obj) { return export__render_run(obj); }
 
-/* After a pause: the next window is the one ending at the next boundary (the gap is left to a backfill). */
-static void skip_to_next_boundary(json_t *d, int64_t now) {
+/* Unpausing (the unpause endpoint, or `paused: false` written by PUT/PATCH). While paused, plan() makes no run, so
+ * `_next_end_ms` still ends the window the pause cut (the one in progress when it paused). That window always runs
+ * once, in full, as an ordinary (received-time) run. With `backfill`, nothing more is needed: plan() catches up every
+ * later window missed while paused as ordinary runs, as after downtime, so every event is exported exactly once.
+ * Without it (PostHog's semantics), the windows that began while paused are skipped: the cut window runs now and
+ * scheduling resumes at the current window. */
+static void resume_after_pause(export_service *x, json_t *d, int64_t now, int backfill) {
+    if (backfill) return;
     const char *interval = export__str(d, "interval");
-    int64_t next = export_interval_align_up(interval, now + 1);
-    json_object_set_new(d, "_next_end_ms", json_integer(next));
-    json_object_set_new(d, "_next_start_ms", json_integer(next - export_interval_ms(interval)));
+    int64_t iv = export_interval_ms(interval);
+    int64_t cur_end = export_interval_align_up(interval, now + 1);
+    int64_t next = export__int(d, "_next_end_ms", -1);
+    if (iv <= 0) return;
+    if (next < 0) next = export_interval_align_up(interval, export__int(d, "_created_ms", now) + 1);
+    if (next >= cur_end) return; /* paused and unpaused within one window: nothing was missed */
+    export__run_window(x, d, export__int(d, "_next_start_ms", next - iv), next, now);
+    json_object_set_new(d, "_next_end_ms", json_integer(cur_end));
+    json_object_set_new(d, "_next_start_ms", json_integer(cur_end - iv));
 }
 
 /* A datetime member: absent/null -> -1 (*present 0 when absent), or RFC 3339. */
@@ -294,7 +306,6 @@ static int parse_time_member(const json_t *in, const char *key, int64_t *out, in
 /* Apply the request's writable members to d (a copy of the stored definition, or a new one). */
 static int apply_input(export_service *x, json_t *d, const json_t *in, int creating, int partial, int64_t now,
                        export_err *err) {
-    (void)x;
     if (!json_is_object(in)) return fail(err, 400, "invalid_input", NULL, "Invalid data. Expected a dictionary.");
     json_t *name = json_object_get(in, "name");
     if (!name && !partial) return fail(err, 400, "required", "name", "This field is required.");
@@ -361,7 +372,7 @@ static int apply_input(export_service *x, json_t *d, const json_t *in, int creat
     if (paused) {
         int was = json_is_true(json_object_get(d, "paused"));
         if (json_is_true(paused) && !was) export__set_time(d, "last_paused_at", now);
-        if (!json_is_true(paused) && was) skip_to_next_boundary(d, now);
+        if (!json_is_true(paused) && was) resume_after_pause(x, d, now, 0);
         json_object_set(d, "paused", paused);
     }
     return 0;
@@ -483,6 +494,23 @@ int export_delete(export_service *x, int64_t project_id, const char *org_id, con
     return d ? 0 : not_found(err, NULL);
 }
 
+int export__org_gone(export_service *x, json_t *d, int64_t now) {
+    if (json_is_true(json_object_get(d, "_deleted"))) return 1;
+    project_index *p = engine_project(x->engine, export__int(d, "_project_id", 0), 0);
+    if (!p) return 0;
+    uint32_t org;
+    pthread_rwlock_rdlock(&p->lock);
+    int gone = engine_org_find(p, export__str(d, "_org_id"), &org) == 0 && p->orgs[org].deleted;
+    pthread_rwlock_unlock(&p->lock);
+    if (!gone) return 0;
+    log_info("export %s: its org was deleted: deleted", export__str(d, "id"));
+    json_object_set_new(d, "_deleted", json_true());
+    export__set_time(d, "last_updated_at", now);
+    export__save(x, STORE_EXPORT_DEF, d);
+    export__cancel_backfills(x, export__str(d, "id"), now);
+    return 1;
+}
+
 int export_pause(export_service *x, int64_t project_id, const char *org_id, const char *id, int pause, int backfill,
                  export_err *err) {
     int64_t now = time_now_ms();
@@ -500,16 +528,10 @@ int export_pause(export_service *x, int64_t project_id, const char *org_id, cons
         } else if (!pause && was) {
             json_object_set_new(d, "paused", json_false());
             export__set_time(d, "last_updated_at", now);
-            skip_to_next_boundary(d, now);
-            int64_t paused_ms = export__int(d, "_paused_ms", -1);
-            if (paused_ms < 0) {
-                const char *lp = export__str(d, "last_paused_at");
-                if (lp) time_parse_rfc3339(lp, strlen(lp), &paused_ms);
-            }
+            /* the paused gap by received time, as ordinary runs (not PostHog's event-time backfill from
+             * last_paused_at, which lost events received before the pause and doubled those after the unpause) */
+            resume_after_pause(x, d, now, backfill);
             export__save(x, STORE_EXPORT_DEF, d);
-            /* the paused gap, by event time: from the pause to the unpause (PostHog: last_paused_at to
-             * last_updated_at) */
-            if (backfill && paused_ms >= 0 && paused_ms < now) export__backfill_new(x, d, paused_ms, now, 0);
         }
     }
     pthread_mutex_unlock(&x->lock);
@@ -589,6 +611,30 @@ static json_t *backfill_render(const json_t *b) {
     return out;
 }
 
+/* posthog-reference 3.6's earliest-data check, with "earliest" the org's earliest exported event time
+ * (export_model_earliest), cut to the second as the message shows it. When a bound is given: no data, or an end_at
+ * before the earliest, is a 400; a start_at before it (or none) becomes the earliest (*from). */
+static int clamp_to_earliest(export_service *x, const json_t *d, int64_t start, int64_t end, int64_t *from,
+                             export_err *err) {
+    int64_t earliest;
+    *from = start;
+    if (export_model_earliest(x->engine, export__int(d, "_project_id", 0), export__str(d, "_org_id"), &earliest) != 0) {
+        if (start >= 0 || end >= 0) return fail(err, 400, "invalid_input", NULL, "There is no data to backfill for this model.");
+        return 0;
+    }
+    earliest -= ((earliest % 1000) + 1000) % 1000;
+    if (end >= 0 && end < earliest) {
+        char t[TIME_FORMAT_MAX];
+        time_format_rfc3339(earliest, t); /* 2026-03-01T08:00:00Z -> 2026-03-01 08:00:00 */
+        t[10] = ' ';
+        t[19] = 0;
+        return fail(err, 400, "invalid_input", NULL,
+                    "The provided backfill date range contains no data. The earliest possible backfill start date is %s", t);
+    }
+    if (start < earliest) *from = earliest;
+    return 0;
+}
+
 int export_backfill_create(export_service *x, int64_t project_id, const char *org_id, const char *id,
                            const json_t *in, char **out_id, export_err *err) {
     *out_id = NULL;
@@ -638,14 +684,16 @@ int export_backfill_create(export_service *x, int64_t project_id, const char *or
         }
         if (rc == 0 && end < 0 && strcmp(type, "HTTP") != 0 && strcmp(type, "NoOp") != 0)
             rc = fail(err, 400, "invalid_input", "end_at", "A backfill without 'end_at' is only allowed for HTTP and NoOp destinations.");
+        int64_t from = start;
+        if (rc == 0) rc = clamp_to_earliest(x, d, start, end, &from, err);
         if (rc == 0) {
             if (end < 0) end = now;
-            json_t *b;
-            if (start < 0) { /* from the beginning: a single run */
-                b = export__backfill_new(x, d, 0, end, 0);
+            if (from < 0 || from > end) from = end; /* nothing to export: a backfill with no run */
+            json_t *b = export__backfill_new(x, d, from, end, 0);
+            if (start < 0) { /* from the beginning (rendered null): a single run, from the earliest data */
                 json_object_set_new(b, "_single", json_true());
-            } else {
-                b = export__backfill_new(x, d, start, end, 0);
+                json_object_set_new(b, "start_at", json_null());
+                export__save(x, STORE_EXPORT_BACKFILL, b);
             }
             *out_id = xstrdup(export__str(b, "id"));
         }

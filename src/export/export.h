@@ -108,6 +108,12 @@ typedef struct export_table {
 int export_model_rows(engine *e, store *s, int64_t project_id, const char *org_id, const char *model,
                       int by_timestamp, int64_t from_ms, int64_t to_ms, export_table *t, char *err, size_t errlen);
 void export_table_free(export_table *t);
+/* The org's earliest exported event time (its events' timestamps): 0 with *out_ms, or -1 when it has none. Cheap:
+ * the index's first_seen_ms of the org and of its teams. */
+int export_model_earliest(engine *e, int64_t project_id, const char *org_id, int64_t *out_ms);
+/* The destination config's include_events (only those event types) and exclude_events (all but those), applied to
+ * an `events` table's rows; other models are left alone. */
+void export_table_filter_events(export_table *t, const json_t *config);
 /* One row as a JSON line (no newline); caller frees. The events model writes events.md's fields plus received_at. */
 char *export_row_json(const json_t *row);
 

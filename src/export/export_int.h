@@ -43,5 +43,11 @@ json_t *export__backfill_new(export_service *x, json_t *def, int64_t start_ms, i
 void export__cancel_backfills(export_service *x, const char *export_id, int64_t now);
 /* A run rendered for the API (no `_` members). New reference. */
 json_t *export__render_run(const json_t *run);
+/* A scheduled (not backfill) run of export `d` for the received-time window [start, end), unless one already ends
+ * there or later or the window lies outside the export's start_at/end_at (run.c). Returns 1 when created, else 0. */
+int export__run_window(export_service *x, json_t *d, int64_t start, int64_t end, int64_t now);
+/* When the export's org was deleted (org.deleted), the export is deleted with it: marked, saved, its backfills
+ * cancelled (its pending runs are then cancelled by the scheduler). Returns 1 when d is deleted, else 0. */
+int export__org_gone(export_service *x, json_t *d, int64_t now);
 
 #endif

@@ -256,3 +256,40 @@ int export_model_rows(engine *e, store *s, int64_t project_id, const char *org_i
     if (rc != 0) export_table_free(t);
     return rc;
 }
+
+int export_model_earliest(engine *e, int64_t project_id, const char *org_id, int64_t *out_ms) {
+    project_index *p = engine_project(e, project_id, 0);
+    int rc = -1;
+    uint32_t org;
+    if (!p) return -1;
+    pthread_rwlock_rdlock(&p->lock);
+    if (engine_org_find(p, org_id, &org) == 0) {
+        /* events naming the org; events naming one of its teams; a member's activity/usage comes after the
+         * member.added naming the org, so it never comes first */
+        const org_rec *o = &p->orgs[org];
+        int64_t t = o->first_seen_ms;
+        for (uint32_t i = 0; i < o->nteams; i++)
+            if (p->teams[o->teams[i]].first_seen_ms < t) t = p->teams[o->teams[i]].first_seen_ms;
+        *out_ms = t;
+        rc = 0;
+    }
+    pthread_rwlock_unlock(&p->lock);
+    return rc;
+}
+
+void export_table_filter_events(export_table *t, const json_t *config) {
+    json_t *inc = json_object_get(config, "include_events"), *exc = json_object_get(config, "exclude_events");
+    if (strcmp(t->model, "events") != 0 || !t->rows || (!json_is_array(inc) && !json_is_array(exc))) return;
+    json_t *kept = json_array();
+    size_t i, k;
+    json_t *row, *name;
+    json_array_foreach(t->rows, i, row) {
+        const char *type = json_string_value(json_object_get(row, "type"));
+        int in_inc = 0, in_exc = 0;
+        json_array_foreach(inc, k, name) in_inc |= type && json_is_string(name) && strcmp(json_string_value(name), type) == 0;
+        json_array_foreach(exc, k, name) in_exc |= type && json_is_string(name) && strcmp(json_string_value(name), type) == 0;
+        if ((!json_is_array(inc) || in_inc) && !in_exc) json_array_append(kept, row);
+    }
+    json_decref(t->rows);
+    t->rows = kept;
+}

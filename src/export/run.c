@@ -5,8 +5,9 @@
  * start_at/end_at), a run is created for the window [end - interval, end) of *received* time and `_next_end_ms`
  * moves one interval on. After downtime every missed window gets its run, so each received event lands in exactly
  * one window. `_next_start_ms` is where the next window starts: the end of the last one, so a change of interval
- * makes one longer window rather than a gap or an overlap. Unpausing moves both to the next boundary (the paused gap
- * is skipped unless the unpause asks for a backfill).
+ * makes one longer window rather than a gap or an overlap. While paused nothing is planned; unpausing runs the
+ * window the pause cut, then either every window missed (backfill) or resumes at the current one (export.c's
+ * resume_after_pause). An export whose org was deleted is deleted (export__org_gone) before it is planned.
  *
  * Backfills select by event timestamp: a Running backfill creates its runs one at a time, one per interval from
  * start_at (the last one cut at end_at), and completes when the last has finished (Failed if any run failed).
@@ -160,7 +161,7 @@ static int plan(export_service *x, int64_t now) {
     size_t i;
     json_t *d;
     json_array_foreach(x->exports, i, d) {
-        if (json_is_true(json_object_get(d, "_deleted")) || json_is_true(json_object_get(d, "paused"))) continue;
+        if (export__org_gone(x, d, now) || json_is_true(json_object_get(d, "paused"))) continue;
         const char *interval = export__str(d, "interval");
         int64_t iv = export_interval_ms(interval);
         if (iv <= 0) continue;
@@ -217,6 +218,14 @@ static int plan(export_service *x, int64_t now) {
         export__save(x, STORE_EXPORT_BACKFILL, b);
     }
     return created;
+}
+
+int export__run_window(export_service *x, json_t *d, int64_t start, int64_t end, int64_t now) {
+    int64_t start_at = export__int(d, "_start_ms", -1), end_at = export__int(d, "_end_ms", -1);
+    int64_t iv = export_interval_ms(export__str(d, "interval"));
+    if ((start_at >= 0 && end - iv < start_at) || (end_at >= 0 && end > end_at) || last_scheduled_end(x, d) >= end) return 0;
+    run_new(x, d, start, end, NULL, 0, now);
+    return 1;
 }
 
 /* The oldest run ready to execute, or NULL. Runs of a deleted export are cancelled instead. */
@@ -307,6 +316,7 @@ static void execute(export_service *x, json_t *r) {
     char err[512] = "";
     int64_t bytes = 0;
     int rc = export_model_rows(x->engine, x->store, project_id, org, model, by_ts, start, end, &t, err, sizeof err);
+    if (rc == 0) export_table_filter_events(&t, json_object_get(dest, "config"));
     if (rc == 0) rc = export_dest_write(dest, j.export_id, j.run_id, &t, job_cancelled, &j, &bytes, err, sizeof err);
     if (rc == 0 && test_delay_ms > 0 && test_delay_after) usleep((useconds_t)(test_delay_ms * 1000));
     size_t nrows = t.rows ? json_array_size(t.rows) : 0;

@@ -249,7 +249,7 @@ def test_backfill_rejects_bad_ranges_in_posthog_words(env, body, detail):
     assert s.api("GET", f"/{e['id']}/backfills/", key).json()["results"] == []
 
 
-def test_pause_stops_runs_and_unpause_with_backfill_fills_the_gap_by_event_time(env):
+def test_pause_stops_runs_and_unpause_with_backfill_runs_the_missed_windows_by_received_time(env):
     s, key, tmp = env
     e = s.create_export(key, file_dest(tmp))
     r = s.api("POST", f"/{e['id']}/pause/", key)
@@ -265,13 +265,12 @@ def test_pause_stops_runs_and_unpause_with_backfill_fills_the_gap_by_event_time(
     assert r.status_code == 200 and r.json() == {"paused": False}
     s.clock(key, advance=1)
     runs = s.runs(key, e["id"])
-    # the gap from the pause (10:00) to the unpause (12:30) by event time, one run per hour
-    assert [(r["data_interval_start"][11:16], r["data_interval_end"][11:16]) for r in runs] == [
-        ("10:00", "11:00"), ("11:00", "12:00"), ("12:00", "12:30")]
-    assert all(r["backfill"] == runs[0]["backfill"] for r in runs)
-    assert [x["id"] for x in lines_of(tmp, runs[0])] == ["gap-1"]
-    assert [r["records_completed"] for r in runs] == [1, 0, 0]
-    s.clock(key, now="2026-03-02T13:00:30Z")  # scheduled again from the next boundary
+    # the windows missed while paused, by received time, as ordinary runs (see test_exports_rules.py)
+    assert [(r["data_interval_start"][11:16], r["data_interval_end"][11:16], r["backfill"]) for r in runs] == [
+        ("10:00", "11:00", None), ("11:00", "12:00", None)]
+    assert [x["id"] for x in lines_of(tmp, runs[0])] == ORG_EVENT_IDS + ["gap-1"]
+    assert [r["records_completed"] for r in runs] == [len(ORG_EVENT_IDS) + 1, 0]
+    s.clock(key, now="2026-03-02T13:00:30Z")  # and on schedule again
     runs = s.runs(key, e["id"])
     assert runs[-1]["data_interval_start"].startswith("2026-03-02T12:00") and not runs[-1]["backfill"]
 
