@@ -33,6 +33,7 @@ static const char usage[] =
     "                      tests, benchmarks and demos of old data)\n"
     "  --no-snapshot       neither read nor write DIR/index.snapshot: rebuild the index from the whole log at start\n"
     "                      (env ORGPULSE_NO_SNAPSHOT)\n"
+    "  --web DIR           the dashboard's files served at / (env ORGPULSE_WEB, default: web beside the binary)\n"
     "  --rebuild-only      load or rebuild the index, write the snapshot, report the times and exit (benchmarks)\n";
 
 /* Load the snapshot (when `snapshot` is set and usable) and apply the log after it, or rebuild from the whole log. */
@@ -84,6 +85,7 @@ int cli_serve(int argc, char **argv) {
         {"--report-max-age", "ORGPULSE_REPORT_MAX_AGE", "60", 0},
         {"--clock", "ORGPULSE_CLOCK", NULL, 0},
         {"--no-snapshot", "ORGPULSE_NO_SNAPSHOT", NULL, 1},
+        {"--web", "ORGPULSE_WEB", NULL, 0},
     };
     const char *pos[1];
     int npos;
@@ -93,6 +95,7 @@ int cli_serve(int argc, char **argv) {
     a.config.data_dir = opts[0].value;
     a.config.listen = opts[1].value;
     a.config.public_url = opts[4].value;
+    a.config.web_dir = opts[10].value;
     size_t threads = (size_t)sysconf(_SC_NPROCESSORS_ONLN);
     if (opts[2].value && cli_parse_size("--threads", opts[2].value, 1, 256, &threads)) return 2;
     a.config.threads = (unsigned)(threads ? threads : 2);

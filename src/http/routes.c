@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "http/static.h"
 #include "util/buf.h"
 
 /* clang-format off */
@@ -54,6 +55,10 @@ const route route_table[] = {
 
     /* orgpulse's own usage query (what the dashboard plots) */
     {"GET", "/v1/usage",                              api_usage_query,            "usage:read", FAMILY_ORGPULSE, 0},
+
+    /* the web dashboard: index.html at /, its modules and Chart.js under /static/ (static.c; no key: the page asks) */
+    {"GET", "/",                                      http_static_get,            NULL,         FAMILY_ORGPULSE, 0},
+    {"GET", "/static/{file}",                         http_static_get,            NULL,         FAMILY_ORGPULSE, 0},
 };
 /* clang-format on */
 const int route_count = (int)(sizeof route_table / sizeof route_table[0]);

@@ -33,6 +33,7 @@ typedef struct server_config {
     size_t max_body;
     const char *public_url; /* NULL: from the Host header */
     int64_t report_max_age_ms; /* how long an insights report snapshot serves its pages */
+    const char *web_dir; /* the dashboard's files (static.c); NULL: `web` beside the executable */
 } server_config;
 
 /* Everything a handler can reach. One per process. */
