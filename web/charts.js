@@ -15,7 +15,7 @@ export function drawChart(canvas, { type = 'line', labels, series, yTitle }) {
       datasets: series.map((s, i) => ({
         label: s.label, data: s.data, borderColor: COLORS[i % COLORS.length],
         backgroundColor: COLORS[i % COLORS.length] + (type === 'bar' ? 'cc' : '33'),
-        fill: type === 'line' && series.length === 1, tension: 0.2, pointRadius: labels.length > 45 ? 0 : 2,
+        fill: type === 'line' && series.length === 1, cubicInterpolationMode: 'monotone', pointRadius: labels.length > 45 ? 0 : 2,
       })),
     },
     options: {
