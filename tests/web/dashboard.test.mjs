@@ -274,7 +274,8 @@ test('exports can be created, backfilled, paused and deleted from the page, with
   }
   assert.ok(done(), JSON.stringify(runs));
   await page.click(`#export-list button:text("Runs")`);
-  await page.waitForFunction(() => /runs;/.test(document.querySelector('#runs-summary').textContent) && document.querySelector('#runs tbody tr'));
+  await page.waitForFunction(() => /^3 runs;/.test(document.querySelector('#runs-summary').textContent) &&
+    document.querySelectorAll('#runs tbody tr').length === 3);
   assert.ok(runs.some(r => r.records_completed > 0), JSON.stringify(runs));
   assert.ok(await bluePixels(page, '#main canvas') > 200, 'runs chart is blank');
   const total = runs.reduce((a, r) => a + (r.records_completed || 0), 0);
