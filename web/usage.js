@@ -48,10 +48,13 @@ export async function render(main) {
   errors, h('section', { class: 'card', 'aria-labelledby': 'usage-title' }, heading,
     h('div', { class: 'chart-box' }, canvas), summary, rowsBox));
 
-  async function loadMembers() {
-    const o = await request(`/v1/orgs/${encodeURIComponent(org.value)}`);
-    team.replaceChildren(...(o.teams || []).map(t => h('option', { value: t.team_id }, t.name)));
-    user.replaceChildren(...(o.members || []).map(m => h('option', { value: m.user_id }, m.user_id)));
+  async function loadMembers() { // the org's teams and current members (the first 1000), through the usage family
+    const [teams, users] = await Promise.all([
+      request('/api/v1/organization/teams', { query: { organizationId: org.value, limit: 1000 } }),
+      request('/api/v1/organization/users', { query: { organizationId: org.value, limit: 1000 } })]);
+    team.replaceChildren(...teams.data.map(t => h('option', { value: t.id }, t.name)));
+    user.replaceChildren(...users.data.slice().sort((a, b) => a.email.localeCompare(b.email))
+      .map(u => h('option', { value: u.id }, u.email)));
     if (state.team) team.value = state.team;
     if (state.user) user.value = state.user;
   }
@@ -79,7 +82,8 @@ export async function render(main) {
       const buckets = (r.series[0] || { buckets: [] }).buckets;
       const labels = buckets.map(b => b.from.slice(0, 10));
       const who = scope.value === 'org' ? org.selectedOptions[0].textContent
-        : scope.value === 'team' ? `team ${team.selectedOptions[0]?.textContent || ''}` : `user ${user.value}`;
+        : scope.value === 'team' ? `team ${team.selectedOptions[0]?.textContent || ''}`
+          : `user ${user.selectedOptions[0]?.textContent || ''}`;
       let series, cols;
       if (!feature.value) {
         series = groups.map(g => ({ label: `${g.group || '(none)'} active users`, data: g.buckets.map(b => b.active_users) }));

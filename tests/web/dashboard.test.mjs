@@ -165,10 +165,16 @@ test('the usage page charts an organization, a team and a user, by granularity a
   assert.ok(await bluePixels(page, '#main canvas') > 100);
   await page.selectOption('select[name=scope]', 'team');
   await ready(page);
-  assert.match(await text(page, '#usage-title'), /^Usage of team /);
+  const teams = (await api(`/api/v1/organization/teams?organizationId=${org}&limit=1000`)).json.data;
+  assert.equal(await text(page, '#usage-title'), `Usage of team ${teams[0].name}, chat`);
   await page.selectOption('select[name=scope]', 'user');
   await ready(page);
-  assert.match(await text(page, '#usage-title'), /^Usage of user [0-9a-f-]{36}/);
+  const members = (await api(`/api/v1/organization/users?organizationId=${org}&limit=1000`)).json.data;
+  const first = members.map(u => u.email).sort((a, b) => a.localeCompare(b))[0];
+  assert.equal(await text(page, '#usage-title'), `Usage of user ${first}, chat`);
+  const mine = (await api(`/v1/usage?from=${from}&to=${next}&granularity=week&org_id=${org}&group_by=feature&feature=chat&user_id=${members.find(u => u.email === first).id}`)).json.series;
+  const userCells = await page.locator('#main tbody tr').first().locator('td').allTextContents();
+  assert.equal(userCells[1], String(mine[0].buckets[0].active_users));
   await shot(page, 'usage');
   assert.deepEqual(problems, []);
 });
