@@ -218,6 +218,20 @@ test('a bad API key is shown as refused, and a good one then loads the page', as
   assert.ok(await bluePixels(page, 'canvas[data-metric=signups]') > 200);
 });
 
+test('a key without the scope a page needs is told which scope it lacks, and a refused range shows the reason', async t => {
+  const { page } = await open(t, 'usage', { key: process.env.ORGPULSE_INSIGHTS_KEY });
+  assert.match(await text(page, '#main .errors'), /^This API key may not do that \(403 Forbidden\): API key missing required scope 'usage:read'\.$/);
+  assert.equal(await page.locator('#bad-key').count(), 0);
+  await page.click('a[data-page=overview]');
+  await ready(page);
+  assert.ok(await bluePixels(page, 'canvas[data-metric=signups]') > 200); // insights:read is enough there
+  await page.fill('input[name=start_date]', '2026-02-10');
+  await page.fill('input[name=end_date]', '2026-02-01');
+  await page.click('#main form button[type=submit]');
+  await ready(page);
+  assert.equal(await text(page, '#main .errors'), 'Request failed (400): start_date: start_date must not be after end_date.');
+});
+
 test('organizations can be listed, created, renamed and deleted from the page', async t => {
   const probe = await api('/api/organizations/?limit=1');
   if (probe.status === 404) return t.skip('GET /api/organizations/ answers 404: the organizations API (issue-6a) is not in this build');
