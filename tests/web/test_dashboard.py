@@ -33,7 +33,8 @@ def test_the_dashboard_shows_every_page_with_real_data_in_chromium(tmp_path, cap
     artifacts = pathlib.Path(BIN).resolve().parent / "web-artifacts"
     shutil.rmtree(artifacts, ignore_errors=True)
     artifacts.mkdir(parents=True)
-    server = Server(data, ["--quiet"]).start()
+    # report snapshots serve their pages for 10 minutes: the page and the test read the same snapshot on a slow machine
+    server = Server(data, ["--quiet", "--report-max-age", "600"]).start()
     try:
         key = server.key("*", name="dashboard-tests")
         insights_key = server.key("insights:read", name="dashboard-insights-only")
