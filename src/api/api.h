@@ -51,4 +51,13 @@ int api_users_v2_list(http_request *req);
 int api_users_v2_get(http_request *req);
 int api_users_v2_active_users(http_request *req);
 
+/* Organizations, PostHog-compatible (api_orgs.c) */
+int api_orgs_list(http_request *req);
+int api_orgs_create(http_request *req);
+int api_orgs_get(http_request *req);
+int api_orgs_update(http_request *req);
+int api_orgs_partial_update(http_request *req);
+int api_orgs_delete(http_request *req);
+int api_orgs_environments_rollback(http_request *req);
+
 #endif

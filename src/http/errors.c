@@ -89,7 +89,7 @@ static json_t *orgs_error(int status, const char *code_given, const char *field,
     case 400: type = "validation_error", code = "invalid_input"; break;
     case 401: type = "authentication_error", code = "not_authenticated"; break;
     case 403: type = "authentication_error", code = "permission_denied"; break;
-    case 404: code = "not_found", detail = "Not found."; break;
+    case 404: code = "not_found", detail = code_given ? message : "Not found."; break;
     case 405: code = "method_not_allowed"; break;
     case 429: type = "throttled_error", code = "throttled"; break;
     case 500: type = "server_error", code = "error", detail = "A server error occurred."; break;

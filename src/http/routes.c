@@ -56,6 +56,15 @@ const route route_table[] = {
     /* orgpulse's own usage query (what the dashboard plots) */
     {"GET", "/v1/usage",                              api_usage_query,            "usage:read", FAMILY_ORGPULSE, 0},
 
+    /* Organizations (PostHog-compatible); with or without the trailing slash; an org-scoped key reaches its org only */
+    {"GET",    "/api/organizations",      api_orgs_list,           "organization:read",  FAMILY_ORGS, ROUTE_SLASH_OPTIONAL | ROUTE_ORG_KEY_OK},
+    {"POST",   "/api/organizations",      api_orgs_create,         "organization:write", FAMILY_ORGS, ROUTE_SLASH_OPTIONAL | ROUTE_ORG_KEY_OK | ROUTE_BODY_JSON},
+    {"GET",    "/api/organizations/{id}", api_orgs_get,            "organization:read",  FAMILY_ORGS, ROUTE_SLASH_OPTIONAL | ROUTE_ORG_KEY_OK},
+    {"PUT",    "/api/organizations/{id}", api_orgs_update,         "organization:write", FAMILY_ORGS, ROUTE_SLASH_OPTIONAL | ROUTE_ORG_KEY_OK | ROUTE_BODY_JSON},
+    {"PATCH",  "/api/organizations/{id}", api_orgs_partial_update, "organization:write", FAMILY_ORGS, ROUTE_SLASH_OPTIONAL | ROUTE_ORG_KEY_OK | ROUTE_BODY_JSON},
+    {"DELETE", "/api/organizations/{id}", api_orgs_delete,         "organization:write", FAMILY_ORGS, ROUTE_SLASH_OPTIONAL | ROUTE_ORG_KEY_OK},
+    {"POST",   "/api/organizations/{id}/environments_rollback", api_orgs_environments_rollback, "organization:write", FAMILY_ORGS, ROUTE_SLASH_OPTIONAL | ROUTE_ORG_KEY_OK | ROUTE_BODY_JSON},
+
     /* the web dashboard: index.html at /, its modules and Chart.js under /static/ (static.c; no key: the page asks) */
     {"GET", "/",                                      http_static_get,            NULL,         FAMILY_ORGPULSE, 0},
     {"GET", "/static/{file}",                         http_static_get,            NULL,         FAMILY_ORGPULSE, 0},

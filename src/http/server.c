@@ -229,9 +229,21 @@ static int environment_matches(http_request *req) {
 static int authenticate(http_request *req) {
     const route *r = req->route;
     const char *secret = presented_secret(req);
-    if (!secret || !*secret) return http_error(req, 401, NULL, "missing API key"), -1;
-    if (auth_verify_secret(req->app->keys, secret, &req->caller) != 0)
+    if (!secret || !*secret) {
+        if (req->family == FAMILY_ORGS) /* PostHog's words (posthog-reference.md §1.1) */
+            return http_error_code(req, 401, "not_authenticated", NULL, "Authentication credentials were not provided."), -1;
+        return http_error(req, 401, NULL, "missing API key"), -1;
+    }
+    if (auth_verify_secret(req->app->keys, secret, &req->caller) != 0) {
+        if (req->family == FAMILY_ORGS) {
+            const char *authz = http_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
+            int header = authz && strncasecmp(authz, "Bearer ", 7) == 0;
+            return http_error_code(req, 401, "authentication_failed", NULL,
+                                   header ? "Personal API key found in request Authorization header is invalid."
+                                          : "Personal API key found in request query string is invalid."), -1;
+        }
         return http_error(req, 401, NULL, "invalid or revoked API key"), -1;
+    }
     req->authenticated = 1;
     if (!auth_scopes_grant(req->caller.scopes, r->scope)) {
         char msg[160];
@@ -259,6 +271,13 @@ static void dispatch(http_request *req) {
         media_type(req, mt, sizeof mt);
         int ok = strcmp(mt, "application/json") == 0 ||
                  ((r->flags & ROUTE_BODY_EVENTS) && strcmp(mt, "application/x-ndjson") == 0);
+        if (!ok && req->body_len > 0 && req->family == FAMILY_ORGS) { /* DRF's UnsupportedMediaType */
+            char msg[200];
+            const char *ct = http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+            snprintf(msg, sizeof msg, "Unsupported media type \"%.120s\" in request.", ct ? ct : "");
+            http_error_code(req, 415, "unsupported_media_type", NULL, msg);
+            return;
+        }
         if (!ok && (req->body_len > 0 || (r->flags & ROUTE_BODY_EVENTS))) {
             http_error(req, 415, NULL,
                        (r->flags & ROUTE_BODY_EVENTS)
@@ -292,7 +311,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         case ROUTE_METHOD_NOT_ALLOWED:
             req->family = req->route->family;
             http_add_header(req, "Allow", allow);
-            http_error(req, 405, NULL, "method not allowed");
+            if (req->family == FAMILY_ORGS) { /* DRF's MethodNotAllowed */
+                char msg[96];
+                snprintf(msg, sizeof msg, "Method \"%.40s\" not allowed.", method);
+                http_error(req, 405, NULL, msg);
+            } else {
+                http_error(req, 405, NULL, "method not allowed");
+            }
             break;
         case ROUTE_FOUND: {
             req->family = req->route->family;
