@@ -59,5 +59,23 @@ int api_orgs_update(http_request *req);
 int api_orgs_partial_update(http_request *req);
 int api_orgs_delete(http_request *req);
 int api_orgs_environments_rollback(http_request *req);
+/* Batch exports, PostHog-compatible (api_exports.c), and the test clock */
+int api_exports_list(http_request *req);
+int api_exports_create(http_request *req);
+int api_export_get(http_request *req);
+int api_export_put(http_request *req);
+int api_export_patch(http_request *req);
+int api_export_delete(http_request *req);
+int api_export_pause(http_request *req);
+int api_export_unpause(http_request *req);
+int api_export_backfill_create(http_request *req);
+int api_export_backfills_list(http_request *req);
+int api_export_backfill_get(http_request *req);
+int api_export_backfill_cancel(http_request *req);
+int api_export_runs_list(http_request *req);
+int api_export_run_get(http_request *req);
+int api_export_run_retry(http_request *req);
+int api_export_run_cancel(http_request *req);
+int api_test_clock(http_request *req);
 
 #endif

@@ -1,6 +1,7 @@
 /* cli_serve.c: `orgpulse serve`: open the store, load the index snapshot and apply the events after it (or rebuild
  * the index from the whole event log), serve HTTP until SIGINT or SIGTERM, then stop accepting, let in-flight
  * requests finish, write the index snapshot and close the store cleanly. */
+#include <curl/curl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "engine/index.h"
 #include "engine/insights.h"
 #include "engine/snapshot.h"
+#include "export/export.h"
 #include "http/auth.h"
 #include "http/server.h"
 #include "store/store.h"
@@ -34,6 +36,8 @@ static const char usage[] =
     "  --no-snapshot       neither read nor write DIR/index.snapshot: rebuild the index from the whole log at start\n"
     "                      (env ORGPULSE_NO_SNAPSHOT)\n"
     "  --web DIR           the dashboard's files served at / (env ORGPULSE_WEB, default: web beside the binary)\n"
+    "  --test-clock        tests only: POST /v1/test/clock (admin) may move the clock; ORGPULSE_TEST_EXPORT_DELAY_MS\n"
+    "                      then makes each export run wait that long before it commits\n"
     "  --rebuild-only      load or rebuild the index, write the snapshot, report the times and exit (benchmarks)\n";
 
 /* Load the snapshot (when `snapshot` is set and usable) and apply the log after it, or rebuild from the whole log. */
@@ -86,6 +90,7 @@ int cli_serve(int argc, char **argv) {
         {"--clock", "ORGPULSE_CLOCK", NULL, 0},
         {"--no-snapshot", "ORGPULSE_NO_SNAPSHOT", NULL, 1},
         {"--web", "ORGPULSE_WEB", NULL, 0},
+        {"--test-clock", NULL, NULL, 1},
     };
     const char *pos[1];
     int npos;
@@ -139,6 +144,19 @@ int cli_serve(int argc, char **argv) {
         return 0;
     }
     keycache_create(a.store, &a.keys);
+    a.config.test_clock = opts[11].value != NULL;
+    if (a.config.test_clock && getenv("ORGPULSE_TEST_EXPORT_DELAY_MS"))
+        export_set_test_delay(strtoll(getenv("ORGPULSE_TEST_EXPORT_DELAY_MS"), NULL, 10),
+                              getenv("ORGPULSE_TEST_EXPORT_DELAY_AT") &&
+                                  strcmp(getenv("ORGPULSE_TEST_EXPORT_DELAY_AT"), "after") == 0);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (export_service_create(a.store, a.engine, &a.exports) != 0) {
+        log_error("could not load the batch exports");
+        keycache_free(a.keys);
+        engine_free(a.engine);
+        store_close(a.store);
+        return 1;
+    }
 
     /* Signals are taken by sigwait below, never by the worker threads. */
     sigset_t stop;
@@ -153,6 +171,7 @@ int cli_serve(int argc, char **argv) {
     http_server *server;
     if (http_server_start(&a, &server, err, sizeof err) != 0) {
         log_error("%s", err);
+        export_service_free(a.exports);
         keycache_free(a.keys);
         engine_free(a.engine);
         store_close(a.store);
@@ -164,11 +183,14 @@ int cli_serve(int argc, char **argv) {
     fprintf(stderr, "orgpulse listening on http://%s:%u (data %s)\n", *host ? host : "0.0.0.0",
             http_server_port(server), a.config.data_dir);
     fflush(stderr);
+    export_scheduler_start(a.exports);
 
     int sig = 0;
     sigwait(&stop, &sig);
     log_info("signal %d: stopping (in-flight requests finish first)", sig);
     http_server_stop(server);
+    export_service_free(a.exports); /* stops the scheduler after the run in progress */
+    curl_global_cleanup();
     if (use_snapshot) index_save(&a, snapshot_path, snapshot_seq);
     keycache_free(a.keys);
     engine_free(a.engine);

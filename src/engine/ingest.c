@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "util/buf.h"
+#include "util/time.h"
 
 int engine_ingest_batch(engine *e, store *s, int64_t project_id, const event_batch *b, int64_t received_ms,
                         size_t *out_accepted, size_t *out_duplicates) {
@@ -29,7 +30,14 @@ int engine_ingest_batch(engine *e, store *s, int64_t project_id, const event_bat
             .team_num = -1,
         };
     }
-    if (e) pthread_mutex_lock(&e->ingest_lock);
+    if (e) {
+        pthread_mutex_lock(&e->ingest_lock);
+        /* Received times in commit order: an export that waited for this lock after its window's end sees every
+         * event received before that end (export/run.c). */
+        int64_t now = time_now_ms();
+        if (now > received_ms)
+            for (size_t i = 0; i < b->count; i++) rows[i].received_ms = now;
+    }
     int rc = store_events_append(s, rows, b->count, dup);
     if (rc == STORE_OK) {
         project_index *p = e ? engine_project(e, project_id, 1) : NULL;

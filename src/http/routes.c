@@ -65,6 +65,27 @@ const route route_table[] = {
     {"DELETE", "/api/organizations/{id}", api_orgs_delete,         "organization:write", FAMILY_ORGS, ROUTE_SLASH_OPTIONAL | ROUTE_ORG_KEY_OK},
     {"POST",   "/api/organizations/{id}/environments_rollback", api_orgs_environments_rollback, "organization:write", FAMILY_ORGS, ROUTE_SLASH_OPTIONAL | ROUTE_ORG_KEY_OK | ROUTE_BODY_JSON},
 
+    /* Batch exports (PostHog-compatible, api_exports.c); runs and backfills are served under the org path too */
+    {"GET", "/api/organizations/{org_id}/batch_exports", api_exports_list, "batch_export:read", FAMILY_ORGS, ROUTE_ORG_KEY_OK | ROUTE_SLASH_OPTIONAL},
+    {"POST", "/api/organizations/{org_id}/batch_exports", api_exports_create, "batch_export:write", FAMILY_ORGS, ROUTE_BODY_JSON | ROUTE_ORG_KEY_OK | ROUTE_SLASH_OPTIONAL},
+    {"GET", "/api/organizations/{org_id}/batch_exports/{id}", api_export_get, "batch_export:read", FAMILY_ORGS, ROUTE_ORG_KEY_OK | ROUTE_SLASH_OPTIONAL},
+    {"PUT", "/api/organizations/{org_id}/batch_exports/{id}", api_export_put, "batch_export:write", FAMILY_ORGS, ROUTE_BODY_JSON | ROUTE_ORG_KEY_OK | ROUTE_SLASH_OPTIONAL},
+    {"PATCH", "/api/organizations/{org_id}/batch_exports/{id}", api_export_patch, "batch_export:write", FAMILY_ORGS, ROUTE_BODY_JSON | ROUTE_ORG_KEY_OK | ROUTE_SLASH_OPTIONAL},
+    {"DELETE", "/api/organizations/{org_id}/batch_exports/{id}", api_export_delete, "batch_export:write", FAMILY_ORGS, ROUTE_ORG_KEY_OK | ROUTE_SLASH_OPTIONAL},
+    {"POST", "/api/organizations/{org_id}/batch_exports/{id}/pause", api_export_pause, "batch_export:write", FAMILY_ORGS, ROUTE_BODY_JSON | ROUTE_ORG_KEY_OK | ROUTE_SLASH_OPTIONAL},
+    {"POST", "/api/organizations/{org_id}/batch_exports/{id}/unpause", api_export_unpause, "batch_export:write", FAMILY_ORGS, ROUTE_BODY_JSON | ROUTE_ORG_KEY_OK | ROUTE_SLASH_OPTIONAL},
+    {"POST", "/api/organizations/{org_id}/batch_exports/{id}/backfills", api_export_backfill_create, "batch_export:write", FAMILY_ORGS, ROUTE_BODY_JSON | ROUTE_ORG_KEY_OK | ROUTE_SLASH_OPTIONAL},
+    {"GET", "/api/organizations/{org_id}/batch_exports/{id}/backfills", api_export_backfills_list, "batch_export:read", FAMILY_ORGS, ROUTE_ORG_KEY_OK | ROUTE_SLASH_OPTIONAL},
+    {"GET", "/api/organizations/{org_id}/batch_exports/{id}/backfills/{backfill_id}", api_export_backfill_get, "batch_export:read", FAMILY_ORGS, ROUTE_ORG_KEY_OK | ROUTE_SLASH_OPTIONAL},
+    {"POST", "/api/organizations/{org_id}/batch_exports/{id}/backfills/{backfill_id}/cancel", api_export_backfill_cancel, "batch_export:write", FAMILY_ORGS, ROUTE_BODY_JSON | ROUTE_ORG_KEY_OK | ROUTE_SLASH_OPTIONAL},
+    {"POST", "/api/organizations/{org_id}/batch_exports/{id}/backfill", api_export_backfill_create, "batch_export:write", FAMILY_ORGS, ROUTE_BODY_JSON | ROUTE_ORG_KEY_OK | ROUTE_SLASH_OPTIONAL},
+    {"GET", "/api/organizations/{org_id}/batch_exports/{id}/runs", api_export_runs_list, "batch_export:read", FAMILY_ORGS, ROUTE_ORG_KEY_OK | ROUTE_SLASH_OPTIONAL},
+    {"GET", "/api/organizations/{org_id}/batch_exports/{id}/runs/{run_id}", api_export_run_get, "batch_export:read", FAMILY_ORGS, ROUTE_ORG_KEY_OK | ROUTE_SLASH_OPTIONAL},
+    {"POST", "/api/organizations/{org_id}/batch_exports/{id}/runs/{run_id}/retry", api_export_run_retry, "batch_export:write", FAMILY_ORGS, ROUTE_BODY_JSON | ROUTE_ORG_KEY_OK | ROUTE_SLASH_OPTIONAL},
+    {"POST", "/api/organizations/{org_id}/batch_exports/{id}/runs/{run_id}/cancel", api_export_run_cancel, "batch_export:write", FAMILY_ORGS, ROUTE_BODY_JSON | ROUTE_ORG_KEY_OK | ROUTE_SLASH_OPTIONAL},
+    /* the injectable clock of `serve --test-clock` (404 otherwise) */
+    {"POST", "/v1/test/clock", api_test_clock, "admin", FAMILY_ORGPULSE, ROUTE_BODY_JSON},
+
     /* the web dashboard: index.html at /, its modules and Chart.js under /static/ (static.c; no key: the page asks) */
     {"GET", "/",                                      http_static_get,            NULL,         FAMILY_ORGPULSE, 0},
     {"GET", "/static/{file}",                         http_static_get,            NULL,         FAMILY_ORGPULSE, 0},

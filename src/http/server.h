@@ -34,6 +34,7 @@ typedef struct server_config {
     const char *public_url; /* NULL: from the Host header */
     int64_t report_max_age_ms; /* how long an insights report snapshot serves its pages */
     const char *web_dir; /* the dashboard's files (static.c); NULL: `web` beside the executable */
+    int test_clock; /* serve --test-clock: POST /v1/test/clock may move the clock (tests only) */
 } server_config;
 
 /* Everything a handler can reach. One per process. */
@@ -43,6 +44,7 @@ typedef struct app {
     struct keycache *keys;
     server_config config;
     int64_t default_project_id;
+    struct export_service *exports; /* batch exports (src/export) */
 } app;
 
 /* The authenticated caller. */

@@ -45,3 +45,10 @@ int store_key_get(store *s, const char *id, store_key *out) { return s->backend-
 int store_key_list(store *s, int64_t project_id, store_key_fn fn, void *ctx) { return s->backend->key_list(s, project_id, fn, ctx); }
 int store_key_revoke(store *s, const char *id, int64_t now_ms) { return s->backend->key_revoke(s, id, now_ms); }
 int store_key_touch(store *s, const char *id, int64_t now_ms) { return s->backend->key_touch(s, id, now_ms); }
+
+int store_export_put(store *s, const store_export_rec *r) { return s->backend->export_put(s, r); }
+int store_export_list(store *s, int kind, store_export_fn fn, void *ctx) { return s->backend->export_list(s, kind, fn, ctx); }
+int store_export_events(store *s, int64_t project_id, int by, int64_t from_ms, int64_t to_ms, store_event_fn fn,
+                        void *ctx) {
+    return s->backend->export_events(s, project_id, by, from_ms, to_ms, fn, ctx);
+}

@@ -63,6 +63,7 @@ typedef struct store_key {
 void store_key_clear(store_key *k);
 
 typedef struct store store;
+struct store_export_rec;
 
 /* Callbacks return 0 to go on, non-zero to stop (the scan then returns that value). */
 typedef int (*store_event_fn)(void *ctx, const store_event *ev);
@@ -85,6 +86,11 @@ typedef struct store_backend {
     int (*key_list)(store *s, int64_t project_id, store_key_fn fn, void *ctx);
     int (*key_revoke)(store *s, const char *id, int64_t now_ms);
     int (*key_touch)(store *s, const char *id, int64_t now_ms);
+    /* batch exports (see the section below) */
+    int (*export_put)(store *s, const struct store_export_rec *r);
+    int (*export_list)(store *s, int kind, int (*fn)(void *ctx, const struct store_export_rec *r), void *ctx);
+    int (*export_events)(store *s, int64_t project_id, int by, int64_t from_ms, int64_t to_ms, store_event_fn fn,
+                         void *ctx);
 } store_backend;
 
 struct store {
@@ -122,6 +128,33 @@ int store_key_get(store *s, const char *id, store_key *out);
 int store_key_list(store *s, int64_t project_id, store_key_fn fn, void *ctx);
 int store_key_revoke(store *s, const char *id, int64_t now_ms);
 int store_key_touch(store *s, const char *id, int64_t now_ms);
+
+/* ---- batch exports (src/export) ----
+ * Export definitions, their runs and their backfills are kept as JSON documents (the export engine owns their
+ * content); the store keeps them durably, keyed by id, with the columns it can filter on. A put replaces the whole
+ * record; it is durable when it returns 0. */
+enum { STORE_EXPORT_DEF = 0, STORE_EXPORT_RUN = 1, STORE_EXPORT_BACKFILL = 2 };
+
+typedef struct store_export_rec {
+    int kind;           /* STORE_EXPORT_* */
+    const char *id;     /* unique within the kind */
+    int64_t project_id;
+    const char *parent_id; /* a definition: its org id; a run or a backfill: its export's id */
+    int64_t created_ms;
+    const char *doc; /* the JSON document */
+} store_export_rec;
+typedef int (*store_export_fn)(void *ctx, const store_export_rec *r);
+
+/* Insert or replace one record. */
+int store_export_put(store *s, const store_export_rec *r);
+/* Every record of a kind, all projects, by created_ms then id. */
+int store_export_list(store *s, int kind, store_export_fn fn, void *ctx);
+/* A project's events in [from_ms, to_ms) by received time (STORE_BY_RECEIVED: an index serves it) or by event time
+ * (STORE_BY_TIMESTAMP: for backfills, a scan of the project's events), in seq order. */
+#define STORE_BY_RECEIVED 0
+#define STORE_BY_TIMESTAMP 1
+int store_export_events(store *s, int64_t project_id, int by, int64_t from_ms, int64_t to_ms, store_event_fn fn,
+                        void *ctx);
 
 /* Backend constructors. */
 int store_sqlite_open(const char *dir, store **out, char *err, size_t errlen);

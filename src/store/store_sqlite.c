@@ -72,6 +72,10 @@ static const char *const migrations[] = {
     "CREATE TABLE events(seq INTEGER PRIMARY KEY, project_id INTEGER NOT NULL, ts INTEGER NOT NULL,"
     " received_at INTEGER NOT NULL, type INTEGER NOT NULL, event_id TEXT, user_num INTEGER, org_num INTEGER,"
     " team_num INTEGER, body TEXT);",
+    /* 2: batch exports (definitions, runs, backfills as JSON documents) */
+    "CREATE TABLE export_records(kind INTEGER NOT NULL, id TEXT NOT NULL, project_id INTEGER NOT NULL,"
+    " parent_id TEXT NOT NULL, created_at INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY(kind, id));"
+    "CREATE INDEX export_records_created ON export_records(kind, created_at, id);",
 };
 
 static int fail(sqlite_store *s, const char *what) {
@@ -504,6 +508,26 @@ static int sq_events_append(store *base, store_event *evs, size_t n, unsigned ch
     return rc;
 }
 
+/* An events row (seq, project_id, ts, received_at, type, event_id, user_num, org_num, team_num, body) with its
+ * entity ids; the strings live until the next step. */
+static void read_event_row(sqlite_store *s, sqlite3_stmt *st, store_event *e) {
+    *e = (store_event){
+        .seq = sqlite3_column_int64(st, 0),
+        .project_id = sqlite3_column_int64(st, 1),
+        .ts_ms = sqlite3_column_int64(st, 2),
+        .received_ms = sqlite3_column_int64(st, 3),
+        .type = sqlite3_column_int(st, 4),
+        .id = column_text_or_null(st, 5),
+        .user_num = column_num_or_none(st, 6),
+        .org_num = column_num_or_none(st, 7),
+        .team_num = column_num_or_none(st, 8),
+        .body = column_text_or_null(st, 9),
+    };
+    e->user_id = entity_name(s, e->project_id, STORE_KIND_USER, e->user_num);
+    e->org_id = entity_name(s, e->project_id, STORE_KIND_ORG, e->org_num);
+    e->team_id = entity_name(s, e->project_id, STORE_KIND_TEAM, e->team_num);
+}
+
 static int sq_events_scan(store *base, int64_t after_seq, store_event_fn fn, void *ctx) {
     sqlite_store *s = (sqlite_store *)base;
     pthread_mutex_lock(&s->lock);
@@ -531,21 +555,8 @@ static int sq_events_scan(store *base, int64_t after_seq, store_event_fn fn, voi
         }
         int step;
         while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-            store_event e = {
-                .seq = sqlite3_column_int64(st, 0),
-                .project_id = sqlite3_column_int64(st, 1),
-                .ts_ms = sqlite3_column_int64(st, 2),
-                .received_ms = sqlite3_column_int64(st, 3),
-                .type = sqlite3_column_int(st, 4),
-                .id = column_text_or_null(st, 5),
-                .user_num = column_num_or_none(st, 6),
-                .org_num = column_num_or_none(st, 7),
-                .team_num = column_num_or_none(st, 8),
-                .body = column_text_or_null(st, 9),
-            };
-            e.user_id = entity_name(s, e.project_id, STORE_KIND_USER, e.user_num);
-            e.org_id = entity_name(s, e.project_id, STORE_KIND_ORG, e.org_num);
-            e.team_id = entity_name(s, e.project_id, STORE_KIND_TEAM, e.team_num);
+            store_event e;
+            read_event_row(s, st, &e);
             if (fill_ids && e.id) {
                 pending[npending++] = id_hash(e.project_id, e.id);
                 if (npending == 64) id_set_add_many(&s->ids, pending, npending), npending = 0;
@@ -682,6 +693,147 @@ static int sq_key_touch(store *base, const char *id, int64_t now_ms) {
     return update_key_time((sqlite_store *)base, "UPDATE api_keys SET last_used_at=?1 WHERE id=?2", id, now_ms);
 }
 
+/* ---- batch exports ---- */
+
+static int sq_export_put(store *base, const store_export_rec *r) {
+    sqlite_store *s = (sqlite_store *)base;
+    pthread_mutex_lock(&s->lock);
+    sqlite3_stmt *st;
+    int rc = STORE_OK;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT OR REPLACE INTO export_records(kind, id, project_id, parent_id, created_at, doc)"
+                           " VALUES(?,?,?,?,?,?)",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = fail(s, "export_put");
+    } else {
+        sqlite3_bind_int(st, 1, r->kind);
+        sqlite3_bind_text(st, 2, r->id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, r->project_id);
+        sqlite3_bind_text(st, 4, r->parent_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, r->created_ms);
+        sqlite3_bind_text(st, 6, r->doc, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE) rc = fail(s, "export_put");
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+static int sq_export_list(store *base, int kind, store_export_fn fn, void *ctx) {
+    sqlite_store *s = (sqlite_store *)base;
+    pthread_mutex_lock(&s->lock);
+    sqlite3_stmt *st;
+    int rc = STORE_OK;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT id, project_id, parent_id, created_at, doc FROM export_records WHERE kind=?"
+                           " ORDER BY created_at, id",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = fail(s, "export_list");
+    } else {
+        sqlite3_bind_int(st, 1, kind);
+        int step;
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+            store_export_rec r = {
+                .kind = kind,
+                .id = (const char *)sqlite3_column_text(st, 0),
+                .project_id = sqlite3_column_int64(st, 1),
+                .parent_id = (const char *)sqlite3_column_text(st, 2),
+                .created_ms = sqlite3_column_int64(st, 3),
+                .doc = (const char *)sqlite3_column_text(st, 4),
+            };
+            if ((rc = fn(ctx, &r)) != 0) break;
+        }
+        if (rc == STORE_OK && step != SQLITE_DONE) rc = fail(s, "export_list");
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+/* Reading a window of received time. Events are appended in received order: the server stamps received_at under
+ * the ingest lock (engine/ingest.c), so received_at does not decrease along seq, except across a step of the system
+ * clock. The window is therefore found by binary search on the rowid B-tree (seq) instead of a secondary index on
+ * received_at, which would cost every append a second B-tree write (measured: about a third of offline import
+ * throughput). The seq range is widened by RECEIVED_SLACK_MS on both sides and the rows are filtered exactly by
+ * received_at, so clock steps smaller than that cannot move an event into the wrong window.
+ * Rows are read EXPORT_PAGE at a time under the store lock, so a large window never holds up appends for long. */
+#define EXPORT_PAGE 2000
+#define RECEIVED_SLACK_MS 60000
+
+/* The first seq whose received_at >= t (max seq + 1 when none), by binary search over seq (seqs may have gaps). */
+static int seq_received_lower_bound(sqlite_store *s, int64_t t, int64_t *out) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT seq, received_at FROM events WHERE seq >= ? ORDER BY seq LIMIT 1", -1, &st,
+                           NULL) != SQLITE_OK)
+        return fail(s, "export_events");
+    int64_t lo = 0, hi = max_seq(s) + 1;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, mid);
+        int step = sqlite3_step(st);
+        if (step == SQLITE_ROW && sqlite3_column_int64(st, 1) < t) {
+            lo = sqlite3_column_int64(st, 0) + 1;
+        } else if (step == SQLITE_ROW || step == SQLITE_DONE) {
+            hi = mid;
+        } else {
+            sqlite3_finalize(st);
+            return fail(s, "export_events");
+        }
+    }
+    sqlite3_finalize(st);
+    *out = lo;
+    return STORE_OK;
+}
+
+static int sq_export_events(store *base, int64_t project_id, int by, int64_t from_ms, int64_t to_ms,
+                            store_event_fn fn, void *ctx) {
+    sqlite_store *s = (sqlite_store *)base;
+    const char *sql = by == STORE_BY_RECEIVED
+        ? "SELECT seq, project_id, ts, received_at, type, event_id, user_num, org_num, team_num, body FROM events"
+          " WHERE seq>?4 AND seq<?6 AND project_id=?1 AND received_at>=?2 AND received_at<?3 ORDER BY seq LIMIT ?5"
+        : "SELECT seq, project_id, ts, received_at, type, event_id, user_num, org_num, team_num, body FROM events"
+          " WHERE seq>?4 AND seq<?6 AND project_id=?1 AND ts>=?2 AND ts<?3 ORDER BY seq LIMIT ?5";
+    int64_t after = 0, upto = INT64_MAX;
+    if (by == STORE_BY_RECEIVED) {
+        pthread_mutex_lock(&s->lock);
+        int rc = seq_received_lower_bound(s, from_ms - RECEIVED_SLACK_MS, &after);
+        if (rc == STORE_OK) rc = seq_received_lower_bound(s, to_ms + RECEIVED_SLACK_MS, &upto);
+        pthread_mutex_unlock(&s->lock);
+        if (rc != STORE_OK) return rc;
+        after--; /* the scan takes seq > after */
+    }
+    for (;;) {
+        pthread_mutex_lock(&s->lock);
+        sqlite3_stmt *st;
+        int rc = s->entities_loaded ? STORE_OK : entities_load(s);
+        int rows = 0;
+        if (rc != STORE_OK) {
+        } else if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+            rc = fail(s, "export_events");
+        } else {
+            sqlite3_bind_int64(st, 1, project_id);
+            sqlite3_bind_int64(st, 2, from_ms);
+            sqlite3_bind_int64(st, 3, to_ms);
+            sqlite3_bind_int64(st, 4, after);
+            sqlite3_bind_int(st, 5, EXPORT_PAGE);
+            sqlite3_bind_int64(st, 6, upto);
+            int step;
+            while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+                store_event e;
+                read_event_row(s, st, &e);
+                after = e.seq;
+                rows++;
+                if ((rc = fn(ctx, &e)) != 0) break;
+            }
+            if (rc == STORE_OK && step != SQLITE_DONE) rc = fail(s, "export_events");
+            sqlite3_finalize(st);
+        }
+        pthread_mutex_unlock(&s->lock);
+        if (rc != STORE_OK || rows < EXPORT_PAGE) return rc;
+    }
+}
+
 static const store_backend sqlite_backend = {
     .name = "sqlite",
     .close = sq_close,
@@ -697,6 +849,9 @@ static const store_backend sqlite_backend = {
     .key_list = sq_key_list,
     .key_revoke = sq_key_revoke,
     .key_touch = sq_key_touch,
+    .export_put = sq_export_put,
+    .export_list = sq_export_list,
+    .export_events = sq_export_events,
 };
 
 int store_sqlite_open(const char *dir, store **out, char *err, size_t errlen) {
