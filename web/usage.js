@@ -1,6 +1,7 @@
 // usage.js: usage by organization, team or user over a date range, per day/week/month (or the whole range), for all
 // features (each feature's active users) or one (each of its metrics), from orgpulse's GET /v1/usage. The org list
-// comes from the organizations API, or, where a server has none, from the orgs with usage (/v1/usage group_by=org).
+// comes from the organizations API, or, where a server has none or the key may not read it, from the orgs with usage
+// (/v1/usage group_by=org, named by the usage family's /api/v1/organization): a usage:read key is enough.
 import { request, ApiError } from './api.js';
 import { h, field, select, message, table, today, daysAgo, addDays } from './ui.js';
 import { drawChart } from './charts.js';
@@ -12,12 +13,12 @@ async function listOrgs() {
     const r = await request('/api/organizations/', { query: { limit: 1000 } });
     return r.results.map(o => ({ id: o.id, name: o.name }));
   } catch (e) {
-    if (!(e instanceof ApiError) || e.status !== 404) throw e;
+    if (!(e instanceof ApiError) || (e.status !== 404 && e.status !== 403)) throw e; // no such API, or a usage-only key
   }
   const u = await request('/v1/usage', { query: { from: daysAgo(365), to: addDays(today(), 1), granularity: 'all', group_by: 'org' } });
   const ids = u.series.map(s => s.group).filter(Boolean).slice(0, 200);
   return Promise.all(ids.map(async id => {
-    try { return { id, name: (await request(`/v1/orgs/${encodeURIComponent(id)}`)).name || id }; } catch { return { id, name: id }; }
+    try { return { id, name: (await request('/api/v1/organization', { query: { organizationId: id } })).name || id }; } catch { return { id, name: id }; }
   }));
 }
 

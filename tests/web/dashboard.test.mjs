@@ -230,6 +230,15 @@ test('a key without the scope a page needs is told which scope it lacks, and a r
   await page.click('#main form button[type=submit]');
   await ready(page);
   assert.equal(await text(page, '#main .errors'), 'Request failed (400): start_date: start_date must not be after end_date.');
+
+  // a usage:read key alone is enough for the usage page: its orgs come from /v1/usage, named by /api/v1/organization
+  const usageOnly = await open(t, 'usage', { key: process.env.ORGPULSE_USAGE_KEY });
+  assert.equal(await usageOnly.page.locator('#main .errors').textContent(), '');
+  assert.ok(await bluePixels(usageOnly.page, '#main canvas') > 200, 'usage chart is blank');
+  const withUsage = (await api(`/v1/usage?from=${new Date(Date.now() - 365 * 86400000).toISOString().slice(0, 10)}&to=${new Date(Date.now() + 86400000).toISOString().slice(0, 10)}&granularity=all&group_by=org`)).json.series;
+  const names = await usageOnly.page.locator('select[name=org] option').allTextContents();
+  assert.equal(names.length, withUsage.length);
+  assert.ok(names.every(n => !/^[0-9a-f-]{36}$/.test(n)), names.join());
 });
 
 test('organizations can be listed, created, renamed and deleted from the page', async t => {

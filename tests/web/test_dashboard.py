@@ -38,7 +38,9 @@ def test_the_dashboard_shows_every_page_with_real_data_in_chromium(tmp_path, cap
     try:
         key = server.key("*", name="dashboard-tests")
         insights_key = server.key("insights:read", name="dashboard-insights-only")
+        usage_key = server.key("usage:read", name="dashboard-usage-only")
         env = dict(os.environ, ORGPULSE_URL=server.url, ORGPULSE_KEY=key, ORGPULSE_INSIGHTS_KEY=insights_key,
+                   ORGPULSE_USAGE_KEY=usage_key,
                    ORGPULSE_ARTIFACTS=str(artifacts),
                    CHROMIUM=CHROMIUM, NODE_NO_WARNINGS="1")
         p = subprocess.run([node, "--test", "--test-reporter=spec", "--test-concurrency=1",
