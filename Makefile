@@ -16,10 +16,12 @@ deps:
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS) -- --no-print-directory
+	@scripts/build-web $(BUILD)/web
 
 build-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DORGPULSE_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS) -- --no-print-directory
+	@scripts/build-web $(ASAN_BUILD)/web
 
 # libFuzzer targets (fuzz/), clang with ASan+UBSan.
 build-fuzz: deps
@@ -30,10 +32,11 @@ run: build
 	@scripts/run-demo $(BUILD)/orgpulse
 
 # Every test, once on the plain build and once under AddressSanitizer + UndefinedBehaviorSanitizer; the API and CLI
-# tests once more on PostgreSQL (plain build only, to keep the time down); then each fuzz target for 30 s.
+# tests once more on PostgreSQL (plain build only, to keep the time down); the dashboard's browser tests once (plain
+# build, SQLite: tests/web/test_dashboard.py); then each fuzz target for 30 s.
 check: build build-asan build-fuzz
 	@scripts/run-tests $(BUILD) --postgres
-	@scripts/run-tests $(ASAN_BUILD)
+	@ORGPULSE_SKIP_BROWSER=1 scripts/run-tests $(ASAN_BUILD)
 	@scripts/run-fuzz $(FUZZ_BUILD) 30
 
 # Every test under valgrind memcheck (slow; not part of check).

@@ -40,6 +40,7 @@ static const char usage[] =
     "                      tests, benchmarks and demos of old data)\n"
     "  --no-snapshot       neither read nor write DIR/index.snapshot: rebuild the index from the whole log at start\n"
     "                      (env ORGPULSE_NO_SNAPSHOT)\n"
+    "  --web DIR           the dashboard's files served at / (env ORGPULSE_WEB, default: web beside the binary)\n"
     "  --test-clock        tests only: POST /v1/test/clock (admin) may move the clock; ORGPULSE_TEST_EXPORT_DELAY_MS\n"
     "                      then makes each export run wait that long before it commits\n"
     "  --rebuild-only      load or rebuild the index, write the snapshot, report the times and exit (benchmarks)\n"
@@ -87,50 +88,58 @@ static void index_save(app *a, const char *snapshot, int64_t snapshot_seq) {
                 (double)(time_monotonic_us() - t0) / 1e6);
 }
 
+/* serve's options, by name (indexes into opts[] in cli_serve) */
+enum {
+    OPT_DATA, OPT_LISTEN, OPT_THREADS, OPT_MAX_BODY, OPT_PUBLIC_URL, OPT_QUIET, OPT_REBUILD_ONLY, OPT_REPORT_MAX_AGE, OPT_CLOCK, OPT_NO_SNAPSHOT, OPT_STORE, OPT_RATE_LIMIT, OPT_PER_IP, OPT_IDLE_TIMEOUT, OPT_WEB, OPT_TEST_CLOCK,
+};
+
 int cli_serve(int argc, char **argv) {
     cli_opt opts[] = {
-        {"--data", "ORGPULSE_DATA", "./data", 0},
-        {"--listen", "ORGPULSE_LISTEN", "127.0.0.1:8080", 0},
-        {"--threads", "ORGPULSE_THREADS", NULL, 0},
-        {"--max-body", "ORGPULSE_MAX_BODY", "16777216", 0},
-        {"--public-url", "ORGPULSE_PUBLIC_URL", NULL, 0},
-        {"--quiet", "ORGPULSE_QUIET", NULL, 1},
-        {"--rebuild-only", NULL, NULL, 1},
-        {"--report-max-age", "ORGPULSE_REPORT_MAX_AGE", "60", 0},
-        {"--clock", "ORGPULSE_CLOCK", NULL, 0},
-        {"--no-snapshot", "ORGPULSE_NO_SNAPSHOT", NULL, 1},
-        {"--store", "ORGPULSE_STORE", NULL, 0},
-        {"--rate-limit", "ORGPULSE_RATE_LIMIT", "off", 0},
-        {"--max-connections-per-ip", "ORGPULSE_MAX_CONNECTIONS_PER_IP", "0", 0},
-        {"--idle-timeout", "ORGPULSE_IDLE_TIMEOUT", "30", 0},
-        {"--test-clock", NULL, NULL, 1},
+        [OPT_DATA] = {"--data", "ORGPULSE_DATA", "./data", 0},
+        [OPT_LISTEN] = {"--listen", "ORGPULSE_LISTEN", "127.0.0.1:8080", 0},
+        [OPT_THREADS] = {"--threads", "ORGPULSE_THREADS", NULL, 0},
+        [OPT_MAX_BODY] = {"--max-body", "ORGPULSE_MAX_BODY", "16777216", 0},
+        [OPT_PUBLIC_URL] = {"--public-url", "ORGPULSE_PUBLIC_URL", NULL, 0},
+        [OPT_QUIET] = {"--quiet", "ORGPULSE_QUIET", NULL, 1},
+        [OPT_REBUILD_ONLY] = {"--rebuild-only", NULL, NULL, 1},
+        [OPT_REPORT_MAX_AGE] = {"--report-max-age", "ORGPULSE_REPORT_MAX_AGE", "60", 0},
+        [OPT_CLOCK] = {"--clock", "ORGPULSE_CLOCK", NULL, 0},
+        [OPT_NO_SNAPSHOT] = {"--no-snapshot", "ORGPULSE_NO_SNAPSHOT", NULL, 1},
+        [OPT_STORE] = {"--store", "ORGPULSE_STORE", NULL, 0},
+        [OPT_RATE_LIMIT] = {"--rate-limit", "ORGPULSE_RATE_LIMIT", "off", 0},
+        [OPT_PER_IP] = {"--max-connections-per-ip", "ORGPULSE_MAX_CONNECTIONS_PER_IP", "0", 0},
+        [OPT_IDLE_TIMEOUT] = {"--idle-timeout", "ORGPULSE_IDLE_TIMEOUT", "30", 0},
+        [OPT_WEB] = {"--web", "ORGPULSE_WEB", NULL, 0},
+        [OPT_TEST_CLOCK] = {"--test-clock", NULL, NULL, 1},
     };
     const char *pos[1];
     int npos;
     int rc = cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &npos, usage);
     if (rc) return rc == 1 ? 0 : rc;
     app a = {0};
-    a.config.data_dir = opts[0].value;
-    a.config.listen = opts[1].value;
-    a.config.public_url = opts[4].value;
+    a.config.data_dir = opts[OPT_DATA].value;
+    a.config.listen = opts[OPT_LISTEN].value;
+    a.config.public_url = opts[OPT_PUBLIC_URL].value;
+    a.config.web_dir = opts[OPT_WEB].value;
     size_t threads = (size_t)sysconf(_SC_NPROCESSORS_ONLN);
-    if (opts[2].value && cli_parse_size("--threads", opts[2].value, 1, 256, &threads)) return 2;
+    if (opts[OPT_THREADS].value && cli_parse_size("--threads", opts[OPT_THREADS].value, 1, 256, &threads)) return 2;
     a.config.threads = (unsigned)(threads ? threads : 2);
-    if (cli_parse_size("--max-body", opts[3].value, 1, (size_t)1 << 32, &a.config.max_body)) return 2;
-    if (opts[5].value) log_set_quiet(1);
+    if (cli_parse_size("--max-body", opts[OPT_MAX_BODY].value, 1, (size_t)1 << 32, &a.config.max_body)) return 2;
+    if (opts[OPT_QUIET].value) log_set_quiet(1);
     size_t max_age;
-    if (cli_parse_size("--report-max-age", opts[7].value, 0, 86400 * 365, &max_age)) return 2;
+    if (cli_parse_size("--report-max-age", opts[OPT_REPORT_MAX_AGE].value, 0, 86400 * 365, &max_age)) return 2;
     a.config.report_max_age_ms = (int64_t)max_age * 1000;
-    if (ratelimit_parse(opts[11].value, &a.config.rate_limit, &a.config.rate_burst) != 0) {
+    if (ratelimit_parse(opts[OPT_RATE_LIMIT].value, &a.config.rate_limit, &a.config.rate_burst) != 0) {
         fprintf(stderr, "orgpulse serve: --rate-limit must be RATE or RATE/BURST (requests a second), or off\n");
         return 2;
     }
     size_t per_ip, idle;
-    if (cli_parse_size("--max-connections-per-ip", opts[12].value, 0, 65536, &per_ip)) return 2;
-    if (cli_parse_size("--idle-timeout", opts[13].value, 1, 3600, &idle)) return 2;
+    if (cli_parse_size("--max-connections-per-ip", opts[OPT_PER_IP].value, 0, 65536, &per_ip)) return 2;
+    if (cli_parse_size("--idle-timeout", opts[OPT_IDLE_TIMEOUT].value, 1, 3600, &idle)) return 2;
     a.config.per_ip_connections = (unsigned)per_ip, a.config.idle_timeout_s = (unsigned)idle;
     int64_t clock_start = 0;
-    if (opts[8].value && time_parse_rfc3339(opts[8].value, strlen(opts[8].value), &clock_start) != 0) {
+    const char *clock = opts[OPT_CLOCK].value;
+    if (clock && time_parse_rfc3339(clock, strlen(clock), &clock_start) != 0) {
         fprintf(stderr, "orgpulse serve: --clock must be an RFC 3339 date-time\n");
         return 2;
     }
@@ -138,7 +147,8 @@ int cli_serve(int argc, char **argv) {
     int lock = cli_lock_data_dir(a.config.data_dir);
     if (lock < 0) return 1;
     char err[512];
-    if (store_open(opts[10].value ? opts[10].value : a.config.data_dir, &a.store, err, sizeof err) != STORE_OK) {
+    const char *location = opts[OPT_STORE].value ? opts[OPT_STORE].value : a.config.data_dir;
+    if (store_open(location, &a.store, err, sizeof err) != STORE_OK) {
         log_error("%s", err);
         return 1;
     }
@@ -147,7 +157,7 @@ int cli_serve(int argc, char **argv) {
         return 1;
     }
     engine_create(&a.engine);
-    int use_snapshot = !opts[9].value;
+    int use_snapshot = !opts[OPT_NO_SNAPSHOT].value;
     char snapshot_path[4096];
     snprintf(snapshot_path, sizeof snapshot_path, "%s/%s", a.config.data_dir, SNAPSHOT_FILE);
     int64_t snapshot_seq = -1;
@@ -156,7 +166,7 @@ int cli_serve(int argc, char **argv) {
         store_close(a.store);
         return 1;
     }
-    if (opts[6].value) {
+    if (opts[OPT_REBUILD_ONLY].value) {
         if (use_snapshot) index_save(&a, snapshot_path, snapshot_seq);
         engine_free(a.engine);
         store_close(a.store);
@@ -164,7 +174,7 @@ int cli_serve(int argc, char **argv) {
         return 0;
     }
     keycache_create(a.store, &a.keys);
-    a.config.test_clock = opts[14].value != NULL;
+    a.config.test_clock = opts[OPT_TEST_CLOCK].value != NULL;
     if (a.config.test_clock && getenv("ORGPULSE_TEST_EXPORT_DELAY_MS"))
         export_set_test_delay(strtoll(getenv("ORGPULSE_TEST_EXPORT_DELAY_MS"), NULL, 10),
                               getenv("ORGPULSE_TEST_EXPORT_DELAY_AT") &&
@@ -187,7 +197,7 @@ int cli_serve(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
 
     /* the clock starts when the server starts answering, however long the rebuild took */
-    if (opts[8].value) time_set_clock(clock_start);
+    if (opts[OPT_CLOCK].value) time_set_clock(clock_start);
     http_server *server;
     if (http_server_start(&a, &server, err, sizeof err) != 0) {
         log_error("%s", err);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "http/static.h"
 #include "util/buf.h"
 
 /* clang-format off */
@@ -65,6 +66,7 @@ const route route_table[] = {
     {"PATCH",  "/api/organizations/{id}", api_orgs_partial_update, "organization:write", FAMILY_ORGS, ROUTE_SLASH_OPTIONAL | ROUTE_ORG_KEY_OK | ROUTE_BODY_JSON},
     {"DELETE", "/api/organizations/{id}", api_orgs_delete,         "organization:write", FAMILY_ORGS, ROUTE_SLASH_OPTIONAL | ROUTE_ORG_KEY_OK},
     {"POST",   "/api/organizations/{id}/environments_rollback", api_orgs_environments_rollback, "organization:write", FAMILY_ORGS, ROUTE_SLASH_OPTIONAL | ROUTE_ORG_KEY_OK | ROUTE_BODY_JSON},
+
     /* Batch exports (PostHog-compatible, api_exports.c); runs and backfills are served under the org path too */
     {"GET", "/api/organizations/{org_id}/batch_exports", api_exports_list, "batch_export:read", FAMILY_ORGS, ROUTE_ORG_KEY_OK | ROUTE_SLASH_OPTIONAL},
     {"POST", "/api/organizations/{org_id}/batch_exports", api_exports_create, "batch_export:write", FAMILY_ORGS, ROUTE_BODY_JSON | ROUTE_ORG_KEY_OK | ROUTE_SLASH_OPTIONAL},
@@ -85,6 +87,10 @@ const route route_table[] = {
     {"POST", "/api/organizations/{org_id}/batch_exports/{id}/runs/{run_id}/cancel", api_export_run_cancel, "batch_export:write", FAMILY_ORGS, ROUTE_BODY_JSON | ROUTE_ORG_KEY_OK | ROUTE_SLASH_OPTIONAL},
     /* the injectable clock of `serve --test-clock` (404 otherwise) */
     {"POST", "/v1/test/clock", api_test_clock, "admin", FAMILY_ORGPULSE, ROUTE_BODY_JSON},
+
+    /* the web dashboard: index.html at /, its modules and Chart.js under /static/ (static.c; no key: the page asks) */
+    {"GET", "/",                                      http_static_get,            NULL,         FAMILY_ORGPULSE, 0},
+    {"GET", "/static/{file}",                         http_static_get,            NULL,         FAMILY_ORGPULSE, 0},
 };
 /* clang-format on */
 const int route_count = (int)(sizeof route_table / sizeof route_table[0]);

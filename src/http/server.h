@@ -36,6 +36,7 @@ typedef struct server_config {
     double rate_limit, rate_burst; /* requests a second per API key and the burst allowed; 0: no limit */
     unsigned per_ip_connections;   /* simultaneous connections from one address; 0: no limit */
     unsigned idle_timeout_s;       /* a connection silent this long is closed (slow clients) */
+    const char *web_dir; /* the dashboard's files (static.c); NULL: `web` beside the executable */
     int test_clock; /* serve --test-clock: POST /v1/test/clock may move the clock (tests only) */
 } server_config;
 
