@@ -1,6 +1,7 @@
 -- mixed.lua: the request mix of bench/load. Each wrk thread cycles through a fixed list of requests: cached Insights
 -- report pages and charts, usage, users v2 and stats reads, and one small event batch per 20 requests (writes).
 -- Every response that is not 2xx counts as an error (reported in done()).
+dofile("bench/load/report.lua") -- setup, response, done
 local key = os.getenv("KEY")
 local org = os.getenv("ORG") or ""
 local auth = "Bearer " .. key
@@ -18,14 +19,6 @@ local reads = {
 }
 local n = 0
 local counter = 0
-local thread_id = 0
-local errors = 0
-local threads = {}
-
-function setup(thread)
-  thread:set("thread_id", #threads)
-  table.insert(threads, thread)
-end
 
 function init(args)
   n = 0
@@ -43,22 +36,3 @@ function request()
   return wrk.format("GET", reads[(n % #reads) + 1], {["Authorization"] = auth})
 end
 
-function response(status, headers, body)
-  if status < 200 or status > 299 then
-    errors = errors + 1
-  end
-end
-
-function done(summary, latency, requests)
-  local e = 0
-  for _, t in ipairs(threads) do
-    e = e + (t:get("errors") or 0)
-  end
-  io.write(string.format("NON2XX %d\n", e))
-  for _, p in ipairs({50, 90, 99, 99.9}) do
-    io.write(string.format("P%s %.3f\n", p, latency:percentile(p) / 1000.0))
-  end
-  io.write(string.format("RPS %.1f\n", summary.requests / (summary.duration / 1e6)))
-  io.write(string.format("SOCKERR %d %d %d %d\n", summary.errors.connect, summary.errors.read, summary.errors.write,
-                         summary.errors.timeout))
-end

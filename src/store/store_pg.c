@@ -483,6 +483,27 @@ static int pg_events_append(store *base, store_event *evs, size_t n, unsigned ch
     return rc;
 }
 
+
+/* Row i of a result whose columns are seq, project_id, ts, received_at, type, event_id, user_num, org_num, team_num,
+ * body, as the store_event the index gets (names from the entity maps; strings point into the result). */
+static void read_event_row(pg_store *s, PGresult *r, int i, store_event *e) {
+    *e = (store_event){
+        .seq = get_i64(r, i, 0),
+        .project_id = get_i64(r, i, 1),
+        .ts_ms = get_i64(r, i, 2),
+        .received_ms = get_i64(r, i, 3),
+        .type = (int)get_i64(r, i, 4),
+        .id = get_text(r, i, 5),
+        .user_num = get_i64(r, i, 6),
+        .org_num = get_i64(r, i, 7),
+        .team_num = get_i64(r, i, 8),
+        .body = get_text(r, i, 9),
+    };
+    e->user_id = store_entities_name(&s->ents, e->project_id, STORE_KIND_USER, e->user_num);
+    e->org_id = store_entities_name(&s->ents, e->project_id, STORE_KIND_ORG, e->org_num);
+    e->team_id = store_entities_name(&s->ents, e->project_id, STORE_KIND_TEAM, e->team_num);
+}
+
 static int pg_events_scan(store *base, int64_t after_seq, store_event_fn fn, void *ctx) {
     pg_store *s = (pg_store *)base;
     pthread_mutex_lock(&s->lock);
@@ -502,21 +523,8 @@ static int pg_events_scan(store *base, int64_t after_seq, store_event_fn fn, voi
         if ((rc = tuples_ok(s, "scan", "FETCH " SCAN_FETCH " FROM orgpulse_scan", 0, NULL, &r)) != STORE_OK) break;
         int rows = PQntuples(r);
         for (int i = 0; i < rows && !stop; i++) {
-            store_event e = {
-                .seq = get_i64(r, i, 0),
-                .project_id = get_i64(r, i, 1),
-                .ts_ms = get_i64(r, i, 2),
-                .received_ms = get_i64(r, i, 3),
-                .type = (int)get_i64(r, i, 4),
-                .id = get_text(r, i, 5),
-                .user_num = get_i64(r, i, 6),
-                .org_num = get_i64(r, i, 7),
-                .team_num = get_i64(r, i, 8),
-                .body = get_text(r, i, 9),
-            };
-            e.user_id = store_entities_name(&s->ents, e.project_id, STORE_KIND_USER, e.user_num);
-            e.org_id = store_entities_name(&s->ents, e.project_id, STORE_KIND_ORG, e.org_num);
-            e.team_id = store_entities_name(&s->ents, e.project_id, STORE_KIND_TEAM, e.team_num);
+            store_event e;
+            read_event_row(s, r, i, &e);
             if ((stop = fn(ctx, &e)) != 0) rc = stop;
         }
         PQclear(r);
@@ -873,21 +881,8 @@ static int pg_export_events(store *base, int64_t project_id, int by, int64_t fro
         /* the callbacks run under the store's mutex, as on SQLite: they must not call the store */
         int rows = PQntuples(r);
         for (int i = 0; i < rows && rc == 0; i++) {
-            store_event e = {
-                .seq = get_i64(r, i, 0),
-                .project_id = get_i64(r, i, 1),
-                .ts_ms = get_i64(r, i, 2),
-                .received_ms = get_i64(r, i, 3),
-                .type = (int)get_i64(r, i, 4),
-                .id = get_text(r, i, 5),
-                .user_num = get_i64(r, i, 6),
-                .org_num = get_i64(r, i, 7),
-                .team_num = get_i64(r, i, 8),
-                .body = get_text(r, i, 9),
-            };
-            e.user_id = store_entities_name(&s->ents, e.project_id, STORE_KIND_USER, e.user_num);
-            e.org_id = store_entities_name(&s->ents, e.project_id, STORE_KIND_ORG, e.org_num);
-            e.team_id = store_entities_name(&s->ents, e.project_id, STORE_KIND_TEAM, e.team_num);
+            store_event e;
+            read_event_row(s, r, i, &e);
             after = e.seq;
             rc = fn(ctx, &e);
         }

@@ -5,6 +5,8 @@ import json
 import threading
 import time
 
+import pytest
+
 from conftest import Server
 
 ORG = "0a000000-0000-4000-8000-00000000000a"
@@ -168,3 +170,18 @@ def wait_for(predicate, timeout=20.0, what="condition"):
             return v
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def env(tmp_path):
+    """A started export server (--test-clock) loaded with the org's data set: (server, admin key, tmp_path). Import it
+    into a test module to use it as that module's fixture."""
+    s, key = start_server(str(tmp_path / "data"))
+    load(s, key)
+    yield s, key, tmp_path
+    if s.proc is not None:
+        assert s.stop() == 0, s.log_text()
+
+
+def file_dest(tmp, name="out", **cfg):
+    return {"type": "File", "config": {"path": str(tmp / name), **cfg}}

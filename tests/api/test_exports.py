@@ -8,20 +8,8 @@ import time
 import pytest
 
 from conftest import Server
-from exports_support import (ORG, OTHER, ORG_EVENT_IDS, U1, Receiver, load, start_server, wait_for)
-
-
-@pytest.fixture
-def env(tmp_path):
-    s, key = start_server(str(tmp_path / "data"))
-    load(s, key)
-    yield s, key, tmp_path
-    if s.proc is not None:
-        assert s.stop() == 0, s.log_text()
-
-
-def file_dest(tmp, name="out", **cfg):
-    return {"type": "File", "config": {"path": str(tmp / name), **cfg}}
+from exports_support import (  # noqa: F401 (env is a fixture)
+    ORG, OTHER, ORG_EVENT_IDS, U1, Receiver, load, start_server, wait_for, env, file_dest)
 
 
 def lines_of(tmp, run, name="out"):

@@ -11,16 +11,8 @@ import subprocess
 import pytest
 from pgcluster import PASSWORD
 
-from exports_support import (ORG, ORG_EVENT_IDS, ORG_PERSONS, ORG_USAGE, Receiver, U1, load, start_server)
-
-
-@pytest.fixture
-def env(tmp_path):
-    s, key = start_server(str(tmp_path / "data"))
-    load(s, key)
-    yield s, key, tmp_path
-    if s.proc is not None:
-        assert s.stop() == 0, s.log_text()
+from exports_support import (  # noqa: F401 (env is a fixture)
+    ORG, ORG_EVENT_IDS, ORG_PERSONS, ORG_USAGE, Receiver, U1, load, start_server, env)
 
 
 def run_once(s, key, destination, model):

@@ -7,20 +7,8 @@ import json
 
 import pytest
 
-from exports_support import ORG, ORG_EVENT_IDS, U1, load, start_server
-
-
-@pytest.fixture
-def env(tmp_path):
-    s, key = start_server(str(tmp_path / "data"))
-    load(s, key)
-    yield s, key, tmp_path
-    if s.proc is not None:
-        assert s.stop() == 0, s.log_text()
-
-
-def file_dest(tmp, name="out", **cfg):
-    return {"type": "File", "config": {"path": str(tmp / name), **cfg}}
+from exports_support import (  # noqa: F401 (env is a fixture)
+    ORG, ORG_EVENT_IDS, U1, load, start_server, env, file_dest)
 
 
 def ids_of(tmp, run, name="out"):
