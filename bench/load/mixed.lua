@@ -1,5 +1,6 @@
 -- mixed.lua: the request mix of bench/load. Each wrk thread cycles through a fixed list of requests: cached Insights
--- report pages and charts, usage, users v2 and stats reads, and one small event batch per 20 requests (writes).
+-- report pages and charts, usage, users v2 and stats reads, and one small event batch per 20 requests (writes: activity
+-- and usage of 200 users per thread, each event with its own idempotency id).
 -- Every response that is not 2xx counts as an error (reported in done()).
 dofile("bench/load/report.lua") -- setup, response, done
 local key = os.getenv("KEY")
@@ -28,8 +29,10 @@ function request()
   n = n + 1
   if n % 20 == 0 then
     counter = counter + 1
-    local uid = string.format("load-%d-%d", thread_id, counter)
-    local body = '{"type":"activity","user_id":"' .. uid .. '","id":"' .. uid .. '"}\n' ..
+    -- activity and usage of a pool of 200 users per thread (new users only at the start, as in a running product)
+    local uid = string.format("load-user-%d-%d", thread_id, counter % 200)
+    local eid = string.format("load-%d-%d", thread_id, counter)
+    local body = '{"type":"activity","user_id":"' .. uid .. '","id":"' .. eid .. '"}\n' ..
                  '{"type":"usage","user_id":"' .. uid .. '","feature":"chat","metrics":{"interactions":1}}\n'
     return wrk.format("POST", "/v1/events", {["Authorization"] = auth, ["Content-Type"] = "application/x-ndjson"}, body)
   end
