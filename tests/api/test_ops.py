@@ -139,6 +139,10 @@ FAMILY_PATHS = [
     ("/api/v1/engagement-dashboard/users/new-users?start=2026-01-01T00:00:00Z&end=2026-01-02T00:00:00Z",
      lambda r: r.json()["success"] is False and "throttled" in r.json()["error"]),
     ("/api/v2/users", lambda r: r.json()["status"] == "error" and "throttled" in r.json()["message"]),
+    ("/api/organizations/", lambda r: r.json() == {"type": "throttled_error", "code": "throttled", "attr": None,
+                                                   "detail": "Request was throttled. Expected available in "
+                                                             f"{r.headers['Retry-After']} second"
+                                                             f"{'' if r.headers['Retry-After'] == '1' else 's'}."}),
 ]
 
 
