@@ -27,8 +27,8 @@ struct http_server {
     unsigned port;
 };
 
-/* Requests between their first byte and their completion, for a graceful stop. */
-static int in_flight;
+/* Requests between their first byte and their completion, for a graceful stop; and the stop has begun. */
+static int in_flight, stopping;
 
 /* ---- responses ---- */
 
@@ -402,6 +402,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         req->family = route_family_of_path(url);
         *con_cls = req;
         __atomic_fetch_add(&in_flight, 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&stopping, __ATOMIC_SEQ_CST)) {
+            http_add_header(req, "Connection", "close");
+            http_error(req, 503, NULL, "the server is stopping");
+            return MHD_YES;
+        }
         char allow[64];
         switch (route_match(method, url, &req->route, req->params, &req->nparams, allow, sizeof allow)) {
         case ROUTE_NOT_FOUND: http_error(req, 404, NULL, "no such endpoint"); break;
@@ -536,14 +541,14 @@ int http_server_start(app *a, http_server **out, char *err, size_t errlen) {
 
 void http_server_stop(http_server *s) {
     if (!s) return;
-    /* Stop accepting, then give the requests in flight up to 30 s to finish before closing every connection. */
-    MHD_socket listener = MHD_quiesce_daemon(s->daemon);
+    /* Refuse new requests (503), then give the requests in flight up to 30 s to finish before closing every
+     * connection. Not MHD_quiesce_daemon: with an epoll thread pool it races the workers, which remove the listening
+     * socket from their epoll sets too, and the loser aborts the process ("Failed to remove listen FD from epoll
+     * set"). */
+    __atomic_store_n(&stopping, 1, __ATOMIC_SEQ_CST);
     int64_t deadline = time_monotonic_us() + 30 * 1000000LL;
     while (__atomic_load_n(&in_flight, __ATOMIC_SEQ_CST) > 0 && time_monotonic_us() < deadline) usleep(10000);
     MHD_stop_daemon(s->daemon);
-    /* only now: the pool's threads take the quiesced socket out of their epoll sets lazily, and closing it before
-     * they have is a fatal error in libmicrohttpd ("Failed to remove listen FD from epoll set") */
-    if (listener != MHD_INVALID_SOCKET) close(listener);
     ratelimit_free(s->app->limiter);
     s->app->limiter = NULL;
     free(s);
